@@ -1,0 +1,144 @@
+"""Flow schema: the multi-turn procedures a skill runs (the engine lives in ``skills_core.dm``).
+
+A flow is a list of steps; each step is a mapping whose *kind* is given by the one key among
+``collect``, ``confirm``, ``branch``, ``action``, ``say``, ``link``::
+
+    flows:
+      transfer_money:
+        description: Send money to a saved payee
+        intents: [transfer_money]
+        steps:
+          - collect: amount
+            prompt: utter_ask_amount
+            validate: {min: 1, max: 5000}
+          - collect: recipient
+          - id: check
+            branch:
+              - when: {slot: amount, gt: 1000}
+                goto: big_transfer
+            else: confirm
+          - id: confirm
+            confirm: utter_confirm_transfer
+          - action: do_transfer
+          - say: utter_transfer_done
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+STEP_KINDS = ("collect", "confirm", "branch", "action", "say", "link")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Validation(_Model):
+    """Checks a collected value must pass before it is stored."""
+
+    min: float | None = Field(default=None, description="Smallest accepted number/amount.")
+    max: float | None = Field(default=None, description="Largest accepted number/amount.")
+    pattern: str | None = Field(default=None, description="Regex the text value must fully match.")
+    values: list[str] | None = Field(default=None, description="Accepted values (canonical).")
+    action: str | None = Field(default=None, description="Registered validator: fn(value, state) -> bool | str.")
+    error: str | None = Field(default=None, description="Response name or text said when validation fails.")
+
+
+class Condition(_Model):
+    """A test on one slot. Exactly one operator should be given (``set`` / ``unset`` take ``true``)."""
+
+    slot: str
+    eq: Any = None
+    ne: Any = None
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    set: bool | None = None
+
+
+class _StepBase(_Model):
+    id: str | None = Field(default=None, description="Name to jump to from a branch or confirm.")
+
+
+class CollectStep(_StepBase):
+    collect: str = Field(description="The slot to fill.")
+    prompt: str | None = Field(default=None, description="Response name or text; default utter_ask_<slot>.")
+    validate_: Validation | None = Field(default=None, alias="validate")
+    max_retries: int = Field(default=2, ge=0, description="Re-prompts before the fallback.")
+    ask_always: bool = Field(default=False, description="Ask even when the slot is already filled.")
+    on_failure: str | None = Field(default=None, description="'handoff', 'cancel' or a flow to link to.")
+
+
+class ConfirmStep(_StepBase):
+    confirm: str = Field(description="Response name or text asking a yes/no question.")
+    slot: str | None = Field(default=None, description="Store the answer (bool) in this slot.")
+    on_no: str = Field(default="cancel", description="'cancel', 'ask_change', or a step id to go to.")
+    max_retries: int = Field(default=2, ge=0)
+
+
+class BranchCase(_Model):
+    when: Condition | list[Condition]
+    goto: str = Field(description="Step id, 'end', or 'flow:<name>' to link.")
+
+
+class BranchStep(_StepBase):
+    branch: list[BranchCase]
+    else_: str | None = Field(default=None, alias="else", description="Step id when no case matches.")
+
+
+class ActionStep(_StepBase):
+    action: str = Field(description="Name of a registered Python callable.")
+    timeout_s: float = Field(default=5.0, gt=0)
+
+
+class SayStep(_StepBase):
+    say: str = Field(description="Response name or text with {slot} placeholders.")
+
+
+class LinkStep(_StepBase):
+    link: str = Field(description="Flow to continue with; this flow ends.")
+
+
+def _step_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for kind in STEP_KINDS:
+            if kind in value:
+                return kind
+        return None
+    for kind in STEP_KINDS:
+        if hasattr(value, kind):
+            return kind
+    return None
+
+
+Step = Annotated[
+    Annotated[CollectStep, Tag("collect")]
+    | Annotated[ConfirmStep, Tag("confirm")]
+    | Annotated[BranchStep, Tag("branch")]
+    | Annotated[ActionStep, Tag("action")]
+    | Annotated[SayStep, Tag("say")]
+    | Annotated[LinkStep, Tag("link")],
+    Discriminator(
+        _step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step needs exactly one of: " + ", ".join(STEP_KINDS),
+    ),
+]
+
+
+class Flow(_Model):
+    """A named procedure started by intents (or linked from another flow)."""
+
+    description: str = ""
+    intents: list[str] = Field(default_factory=list, description="Intents that start this flow.")
+    steps: list[Step] = Field(min_length=1)
+    persist_slots: bool = Field(default=False, description="Keep the slots after the flow ends.")
+    kind: Literal["task", "faq", "chitchat", "handoff", "cancel"] = Field(
+        default="task",
+        description="faq/chitchat answer without leaving the current flow; handoff/cancel are repair flows.",
+    )

@@ -1,0 +1,126 @@
+"""The skill as data: pydantic models mirroring the YAML one to one.
+
+The structure of these models *is* the YAML structure, so that a validation error's location
+(``intents.transfer.examples.3``) maps back to a file and line (see ``loader``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from skills_core.spec.flows import Flow
+
+BUILTIN_ENTITY_TYPES = ("number", "money", "datetime", "email", "phone")
+SLOT_TYPES = ("text", "number", "money", "datetime", "email", "phone", "bool", "categorical", "any")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Intent(_Model):
+    """An intent and its training examples (inline ``[text](entity)`` annotations allowed)."""
+
+    description: str = ""
+    examples: list[str] = Field(default_factory=list)
+
+
+class OutOfScope(_Model):
+    """Negative examples: things the skill should not handle."""
+
+    examples: list[str] = Field(default_factory=list)
+
+
+class EntityDef(_Model):
+    """An entity type. ``type`` is ``text`` (learned and/or lookup/regex) or a built-in value type."""
+
+    type: Literal["text", "number", "money", "datetime", "email", "phone"] = "text"
+    values: dict[str, list[str]] = Field(
+        default_factory=dict, description="Lookup table: canonical value -> synonyms."
+    )
+    regex: list[str] = Field(default_factory=list, description="Patterns that mark a mention.")
+    learned: bool | None = Field(
+        default=None, description="Train the model to tag it. Default: true when annotated in examples."
+    )
+    case_sensitive: bool = False
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values_from_list(cls, v: Any) -> Any:
+        # `values: [a, b]` is shorthand for `values: {a: [], b: []}`
+        if isinstance(v, list):
+            out: dict[str, Any] = {}
+            for item in v:
+                if isinstance(item, dict) and "value" in item:
+                    out[str(item["value"])] = item.get("synonyms", [])
+                else:
+                    out[str(item)] = []
+            return out
+        if isinstance(v, dict):
+            return {k: ([] if s is None else s) for k, s in v.items()}
+        return v
+
+    @field_validator("regex", mode="before")
+    @classmethod
+    def _regex_from_str(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class SlotDef(_Model):
+    """A slot the dialogue manager fills, from an entity or from a confirm answer."""
+
+    type: Literal["text", "number", "money", "datetime", "email", "phone", "bool", "categorical", "any"] = "text"
+    entity: str | None = Field(default=None, description="Entity that fills it; default: same name.")
+    values: list[str] | None = Field(default=None, description="Allowed values for categorical slots.")
+    initial: Any = None
+
+
+class ResponseVariant(_Model):
+    """One way of saying a response; ``{slot}`` placeholders are filled from the state."""
+
+    text: str
+    buttons: list[str] = Field(default_factory=list, description="Quick replies offered with the text.")
+
+
+class DialogueSettings(_Model):
+    """Skill-wide dialogue policy knobs."""
+
+    fallback_response: str = "utter_fallback"
+    max_fallbacks: int = Field(default=2, ge=1, description="Misunderstandings in a row before handoff.")
+    handoff_intent: str | None = "human_handoff"
+    cancel_intent: str | None = "cancel"
+    affirm_intent: str | None = "affirm"
+    deny_intent: str | None = "deny"
+    clarify_below: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Ask which of the top intents was meant below this confidence."
+    )
+
+
+class Skill(_Model):
+    """A whole skill: NLU data, slots, responses and flows."""
+
+    version: Literal["1"] = "1"
+    name: str
+    language: str = "en"
+    description: str = ""
+    intents: dict[str, Intent] = Field(default_factory=dict)
+    out_of_scope: OutOfScope = Field(default_factory=OutOfScope)
+    entities: dict[str, EntityDef] = Field(default_factory=dict)
+    slots: dict[str, SlotDef] = Field(default_factory=dict)
+    responses: dict[str, list[ResponseVariant]] = Field(default_factory=dict)
+    flows: dict[str, Flow] = Field(default_factory=dict)
+    settings: DialogueSettings = Field(default_factory=DialogueSettings)
+    nlu: dict[str, Any] = Field(default_factory=dict, description="NLU config overrides (see nlu.NLUConfig).")
+
+    @field_validator("responses", mode="before")
+    @classmethod
+    def _variants(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out: dict[str, Any] = {}
+        for name, variants in v.items():
+            items = variants if isinstance(variants, list) else [variants]
+            out[name] = [{"text": x} if isinstance(x, str) else x for x in items]
+        return out
