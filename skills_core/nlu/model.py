@@ -35,7 +35,6 @@ from skills_core.nlu.oos import decide
 from skills_core.nlu.rules import RuleExtractor
 from skills_core.nlu.sparse import SparseFeaturizer
 from skills_core.nlu.tokenize import Token, bio_to_spans, has_cjk, tokenize
-from skills_core.nlu.values import normalise
 from skills_core.spec.models import EntityDef
 from skills_core.spec.types import OUT_OF_SCOPE, Entity, IntentScore, Parse
 
@@ -131,7 +130,7 @@ class NLU:
         self.heads = heads
         self.sparse = sparse
         self.device = device or torch.device("cpu")
-        self.rules = RuleExtractor.from_entities(meta.entities, language=meta.language)
+        self.rules = RuleExtractor(meta.entities, language=meta.language, skill_name=meta.skill_name or "skill")
         self._oos_index = meta.intents.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in meta.intents else None
         self._allowed = allowed_transitions(meta.tags)
         self._start = start_allowed(meta.tags)
@@ -229,13 +228,11 @@ class NLU:
         for start, end, label in bio_to_spans(toks, tags):
             idx = [k for k, t in enumerate(toks) if t.start >= start and t.end <= end]
             conf = float(np.exp(np.mean([tag_logp[k, path[k]].item() for k in idx]))) if idx else 0.0
-            surface = text[start:end]
-            definition = self.meta.entities.get(label)
-            value = normalise(definition, surface, now=now, language=self.meta.language) if definition else surface
-            out.append(
-                Entity(entity=label, start=start, end=end, text=surface, value=value, source="model",
-                       confidence=round(min(conf, 1.0), 6))
+            span = Entity(
+                entity=label, start=start, end=end, text=text[start:end], source="model",
+                confidence=round(min(conf, 1.0), 6),
             )
+            out.append(self.rules.normalise(span, now=now))
         return out
 
     # -- persistence -----------------------------------------------------------------------

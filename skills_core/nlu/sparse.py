@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -56,25 +57,24 @@ class SparseFeaturizer:
             self._vectorizers.append(vec)
         return self
 
-    def transform(self, texts: list[str]) -> torch.Tensor:
-        import scipy.sparse as sp
+    def transform_csr(self, texts: list[str]) -> sp.csr_matrix:
+        """The features as a scipy CSR matrix (cache it when the same texts come back every epoch)."""
+        return sp.hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
 
-        mats = [v.transform(texts) for v in self._vectorizers]
-        coo = sp.hstack(mats).tocoo()
-        indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
-        return torch.sparse_coo_tensor(
-            indices,
-            torch.from_numpy(coo.data.astype(np.float32)),
-            (len(texts), self.size),
-            check_invariants=False,
-        ).coalesce()
+    def transform(self, texts: list[str]) -> torch.Tensor:
+        return to_torch(self.transform_csr(texts))
+
 
     def save(self, directory: Path) -> None:
         meta = {
             "script": self.script,
             "max_features": self.max_features,
             "vocabularies": [
-                {"analyzer": v.analyzer, "ngram_range": list(v.ngram_range), "vocabulary": {k: int(i) for k, i in v.vocabulary_.items()}}
+                {
+                    "analyzer": v.analyzer,
+                    "ngram_range": list(v.ngram_range),
+                    "vocabulary": {k: int(i) for k, i in v.vocabulary_.items()},
+                }
                 for v in self._vectorizers
             ],
         }
@@ -106,3 +106,12 @@ class SparseFeaturizer:
             vec.idf_ = idf.astype(np.float64)
             out._vectorizers.append(vec)
         return out
+
+
+def to_torch(matrix: sp.spmatrix) -> torch.Tensor:
+    """A scipy sparse matrix as a coalesced torch COO tensor."""
+    coo = matrix.tocoo()
+    indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    return torch.sparse_coo_tensor(
+        indices, torch.from_numpy(coo.data.astype(np.float32)), coo.shape, check_invariants=False
+    ).coalesce()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
@@ -30,7 +31,7 @@ from skills_core.nlu.encoders.char import CharEncoder
 from skills_core.nlu.encoders.hf import HFEncoder
 from skills_core.nlu.model import NLU, NLUMeta, build_encoder, build_heads, resolve_device, script_of
 from skills_core.nlu.oos import calibrate_threshold
-from skills_core.nlu.sparse import SparseFeaturizer
+from skills_core.nlu.sparse import SparseFeaturizer, to_torch
 from skills_core.nlu.tokenize import Token, bio_to_spans, spans_to_bio, tokenize
 from skills_core.spec.annotations import Example
 from skills_core.spec.dataset import learned_entities, training_examples
@@ -244,6 +245,7 @@ class _Trainer:
         self.best_state: dict[str, Any] | None = None
         self.deadline = time.perf_counter() + config.max_train_time_s if config.max_train_time_s else None
         self._cache: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None
+        self._sparse: dict[str, sp.csr_matrix] = {}
 
     # frozen encoders: embed every utterance once, then train heads on cached states
     def _cached(self, texts: list[str], words: list[list[Token]], ids: list[int]) -> EncoderOutput:
@@ -282,7 +284,11 @@ class _Trainer:
         else:
             offset = 0 if split == "train" else 1_000_000_000
             enc = self._cached(texts, w, [offset + i for i in ids])
-        sparse = self.nlu.sparse.transform(texts).to(self.nlu.device) if self.nlu.sparse is not None else None
+        sparse = None
+        if self.nlu.sparse is not None:
+            if split not in self._sparse:
+                self._sparse[split] = self.nlu.sparse.transform_csr([ex.text for ex in exs])
+            sparse = to_torch(self._sparse[split][ids]).to(self.nlu.device)
         return self.nlu.heads(enc, sparse)
 
     def _targets(self, split: str, ids: list[int], width: int) -> tuple[torch.Tensor, torch.Tensor]:

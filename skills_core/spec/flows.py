@@ -12,15 +12,21 @@ A flow is a list of steps; each step is a mapping whose *kind* is given by the o
             prompt: utter_ask_amount
             validate: {min: 1, max: 5000}
           - collect: recipient
-          - id: check
-            branch:
+          - branch:
               - when: {slot: amount, gt: 1000}
-                goto: big_transfer
+                goto: warn_large
             else: confirm
+          - id: warn_large
+            say: utter_large_transfer
           - id: confirm
             confirm: utter_confirm_transfer
+            on_no: ask_change
           - action: do_transfer
+            timeout_s: 3
           - say: utter_transfer_done
+
+Jump targets (``goto``, ``else``, ``on_no``, ``on_error``) name a step ``id``; ``end`` finishes the
+flow and ``flow:<name>`` links to another flow. How the steps run is described in ``skills_core.dm``.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ class Validation(_Model):
     max: float | None = Field(default=None, description="Largest accepted number/amount.")
     pattern: str | None = Field(default=None, description="Regex the text value must fully match.")
     values: list[str] | None = Field(default=None, description="Accepted values (canonical).")
-    action: str | None = Field(default=None, description="Registered validator: fn(value, state) -> bool | str.")
+    action: str | None = Field(
+        default=None, description="Registered validator: fn(value, state) -> bool | str."
+    )
     error: str | None = Field(default=None, description="Response name or text said when validation fails.")
 
 
@@ -68,17 +76,31 @@ class _StepBase(_Model):
 class CollectStep(_StepBase):
     collect: str = Field(description="The slot to fill.")
     prompt: str | None = Field(default=None, description="Response name or text; default utter_ask_<slot>.")
+    reprompt: str | None = Field(
+        default=None,
+        description="Said on retries instead of the prompt; default: the prompt's next variation.",
+    )
     validate_: Validation | None = Field(default=None, alias="validate")
     max_retries: int = Field(default=2, ge=0, description="Re-prompts before the fallback.")
     ask_always: bool = Field(default=False, description="Ask even when the slot is already filled.")
-    on_failure: str | None = Field(default=None, description="'handoff', 'cancel' or a flow to link to.")
+    on_failure: str | None = Field(
+        default=None,
+        description="After max_retries: 'handoff', 'cancel' or a flow name; default settings.on_failure.",
+    )
 
 
 class ConfirmStep(_StepBase):
     confirm: str = Field(description="Response name or text asking a yes/no question.")
+    reprompt: str | None = Field(
+        default=None,
+        description="Said when the answer was not yes/no; default: the question's next variation.",
+    )
     slot: str | None = Field(default=None, description="Store the answer (bool) in this slot.")
     on_no: str = Field(default="cancel", description="'cancel', 'ask_change', or a step id to go to.")
-    max_retries: int = Field(default=2, ge=0)
+    max_retries: int = Field(default=2, ge=0, description="Re-prompts for a yes/no before on_failure.")
+    on_failure: str | None = Field(
+        default=None, description="'handoff', 'cancel' or a flow to link to; default settings.on_failure."
+    )
 
 
 class BranchCase(_Model):
@@ -88,12 +110,18 @@ class BranchCase(_Model):
 
 class BranchStep(_StepBase):
     branch: list[BranchCase]
-    else_: str | None = Field(default=None, alias="else", description="Step id when no case matches.")
+    else_: str | None = Field(
+        default=None, alias="else", description="Like goto, when no case matches; default: the next step."
+    )
 
 
 class ActionStep(_StepBase):
     action: str = Field(description="Name of a registered Python callable.")
-    timeout_s: float = Field(default=5.0, gt=0)
+    timeout_s: float = Field(default=5.0, gt=0, description="The action is abandoned after this long.")
+    on_error: str = Field(
+        default="cancel",
+        description="After the action fails or times out: 'cancel', 'continue', 'handoff' or a step id.",
+    )
 
 
 class SayStep(_StepBase):

@@ -71,7 +71,9 @@ class EntityDef(_Model):
 class SlotDef(_Model):
     """A slot the dialogue manager fills, from an entity or from a confirm answer."""
 
-    type: Literal["text", "number", "money", "datetime", "email", "phone", "bool", "categorical", "any"] = "text"
+    type: Literal["text", "number", "money", "datetime", "email", "phone", "bool", "categorical", "any"] = (
+        "text"
+    )
     entity: str | None = Field(default=None, description="Entity that fills it; default: same name.")
     values: list[str] | None = Field(default=None, description="Allowed values for categorical slots.")
     initial: Any = None
@@ -94,7 +96,20 @@ class DialogueSettings(_Model):
     affirm_intent: str | None = "affirm"
     deny_intent: str | None = "deny"
     clarify_below: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="Ask which of the top intents was meant below this confidence."
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Ask which of the top intents was meant below this confidence.",
+    )
+    correct_intent: str | None = Field(
+        default="correct", description="'Change something' intent; its entities correct filled slots."
+    )
+    handoff_on_fallback: bool = Field(
+        default=True,
+        description="Hand off after max_fallbacks misunderstandings (needs a handoff intent/flow).",
+    )
+    on_failure: Literal["handoff", "cancel"] = Field(
+        default="handoff", description="What a collect/confirm step does after its retries, unless it says."
     )
 
 
@@ -113,6 +128,12 @@ class Skill(_Model):
     flows: dict[str, Flow] = Field(default_factory=dict)
     settings: DialogueSettings = Field(default_factory=DialogueSettings)
     nlu: dict[str, Any] = Field(default_factory=dict, description="NLU config overrides (see nlu.NLUConfig).")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, v: Any) -> Any:
+        # `version: 1` reads as an int in YAML; the schema version is the string "1"
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     @field_validator("responses", mode="before")
     @classmethod

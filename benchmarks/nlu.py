@@ -1,0 +1,115 @@
+"""Accuracy benchmark: train on a public dataset's standard split, evaluate on its test set.
+
+    python benchmarks/nlu.py --dataset snips --mode fast [--data ../shared/datasets] [--out results.json]
+
+Prints one JSON object: the headline metrics, training time and inference latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from benchmarks.datasets import DATASETS, load_dataset  # noqa: E402
+from skills_core.nlu.config import NLUConfig  # noqa: E402
+from skills_core.nlu.evaluate import evaluate  # noqa: E402
+from skills_core.nlu.train import fit  # noqa: E402
+
+LANGUAGE = {"cais": "zh", "smp2019": "zh"}
+
+
+def latency(nlu, texts: list[str]) -> dict[str, float]:  # noqa: ANN001 - NLU
+    nlu.parse(texts[0])  # warm-up
+    single = []
+    for text in texts[:100]:
+        t = time.perf_counter()
+        nlu.parse(text)
+        single.append((time.perf_counter() - t) * 1000)
+    batch = []
+    for i in range(0, min(len(texts), 320), 32):
+        chunk = texts[i : i + 32]
+        t = time.perf_counter()
+        nlu.parse_batch(chunk)
+        batch.append((time.perf_counter() - t) * 1000)
+    return {
+        "single_p50_ms": round(statistics.median(single), 2),
+        "single_p90_ms": round(sorted(single)[int(len(single) * 0.9) - 1], 2),
+        "batch32_ms": round(statistics.median(batch), 2),
+        "batch32_per_utterance_ms": round(statistics.median(batch) / 32, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True, choices=sorted(DATASETS))
+    parser.add_argument("--mode", default="fast", choices=["fast", "finetune"])
+    parser.add_argument("--encoder", default=None, help="'char', a model directory, or the default MiniLM")
+    parser.add_argument("--data", default=None, help="folder holding <dataset>/ (default ../shared/datasets)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--max-train-minutes", type=float, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any NLUConfig field")
+    parser.add_argument("--out", default=None, help="also write the JSON here")
+    args = parser.parse_args(argv)
+
+    language = LANGUAGE.get(args.dataset, "en")
+    overrides: dict = {"mode": args.mode, "progress": False}
+    if args.encoder:
+        overrides["encoder"] = args.encoder
+    elif language == "zh":
+        overrides["encoder"] = "char"
+    if args.epochs:
+        overrides["epochs"] = args.epochs
+    if args.max_train_minutes:
+        overrides["max_train_time_s"] = args.max_train_minutes * 60
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key] = json.loads(value) if value[:1] in "0123456789-[{tf" and value not in ("char",) else value
+    config = NLUConfig.model_validate(overrides)
+
+    train = load_dataset(args.dataset, "train", data_dir=args.data)
+    valid = load_dataset(args.dataset, "valid", data_dir=args.data)
+    test = load_dataset(args.dataset, "test", data_dir=args.data)
+    started = time.perf_counter()
+    nlu, summary = fit(train, valid, config=config, language=language)
+    train_s = time.perf_counter() - started
+    texts = [ex.text for ex in test]
+    predicted = nlu.parse_batch(texts)
+    report = evaluate(test, predicted, threshold=nlu.meta.threshold)
+    result = {
+        "dataset": args.dataset,
+        "mode": args.mode,
+        "encoder": config.resolved_encoder(language),
+        "train_examples": len(train),
+        "valid_examples": len(valid),
+        "test_examples": len(test),
+        "train_seconds": round(train_s, 1),
+        "epochs_run": summary.epochs_run,
+        "best_epoch": summary.best_epoch,
+        "threshold": nlu.meta.threshold,
+        "metrics": {k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in report.summary().items()},
+        "latency": latency(nlu, texts),
+        "config": config.model_dump(),
+        "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                    "python": platform.python_version(), "torch": torch.__version__},
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""The ``skills`` command line: one function per command, each a thin call into the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from skills_core.errors import SkillsError, SpecError
+from skills_core.spec.loader import load_skill
+from skills_core.spec.models import Skill
+from skills_core.spec.validate import DEFAULT_MIN_EXAMPLES
+
+app = typer.Typer(
+    name="skills",
+    help="Task-oriented dialogue: skills in YAML, transformer NLU, flow-based dialogue, serving.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SkillPath = Annotated[Path, typer.Argument(help="A skill YAML file, or a folder of YAML files to merge.")]
+
+
+@app.callback()
+def _root() -> None:
+    """Skills: build, check and serve task-oriented dialogue bots."""
+
+
+@app.command()
+def validate(
+    path: SkillPath,
+    min_examples: Annotated[
+        int, typer.Option("--min-examples", min=1, help="Fewest examples an intent may have.")
+    ] = DEFAULT_MIN_EXAMPLES,
+) -> None:
+    """Check a skill: print a summary, or every problem (file:line first) and exit 1."""
+    try:
+        skill = load_skill(path, min_examples=min_examples)
+    except SpecError as e:
+        for problem in e.problems:
+            typer.echo(problem.format(), err=True)
+        count = len(e.problems)
+        typer.echo(f"FAILED: {count} problem{'s' if count != 1 else ''} in {path}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"OK: {skill.name} ({summary(skill)})")
+
+
+def summary(skill: Skill) -> str:
+    """A one-line count of what a skill defines, e.g. ``4 intents, 27 examples, ...``."""
+    counts = {
+        "intent": len(skill.intents),
+        "example": sum(len(i.examples) for i in skill.intents.values()),
+        "out-of-scope example": len(skill.out_of_scope.examples),
+        "entity": len(skill.entities),
+        "slot": len(skill.slots),
+        "response": len(skill.responses),
+        "flow": len(skill.flows),
+    }
+    return ", ".join(f"{n} {_plural(word, n)}" for word, n in counts.items())
+
+
+def _plural(word: str, n: int) -> str:
+    if n == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+Mode = Annotated[str | None, typer.Option("--mode", help="fast (frozen encoder) or finetune (whole encoder).")]
+Epochs = Annotated[int | None, typer.Option("--epochs", min=1, help="Upper bound on training epochs.")]
+Encoder = Annotated[
+    str | None, typer.Option("--encoder", help="'char', a local Hugging Face model directory, or 'auto'.")
+]
+SkillRef = Annotated[str, typer.Argument(help="A skill path, or a bundled skill name (bank_en, bank_zh).")]
+
+
+def _fail(error: SkillsError) -> NoReturn:
+    if isinstance(error, SpecError):
+        for problem in error.problems:
+            typer.echo(problem.format(), err=True)
+        typer.echo(f"FAILED: {len(error.problems)} problem(s) in the skill", err=True)
+    else:
+        typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def train(
+    skill: SkillRef,
+    mode: Mode = None,
+    epochs: Epochs = None,
+    encoder: Encoder = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also save the artifact here.")] = None,
+) -> None:
+    """Train the skill's NLU and save it to the BentoML model store (prints the tag)."""
+    from skills_core.nlu.train import config_for
+    from skills_core.runtime.skills import open_skill, train_and_store
+
+    try:
+        spec = open_skill(skill)
+        config = config_for(spec, mode=mode, epochs=epochs, encoder=encoder, seed=seed)
+        nlu, summary, tag = train_and_store(spec, config=config)
+        if output is not None:
+            nlu.save(output)
+    except SkillsError as e:
+        _fail(e)
+    val = summary.validation
+    typer.echo(
+        f"trained {spec.name} ({summary.mode}, {summary.encoder}) on {summary.examples} examples in "
+        f"{summary.seconds:.1f}s: {summary.epochs_run} epochs (best {summary.best_epoch}); validation "
+        f"intent accuracy {val.get('intent_accuracy', float('nan')):.3f}, entity F1 "
+        f"{val.get('entity_f1', float('nan')):.3f}; out-of-scope threshold {summary.threshold:.3f}"
+    )
+    typer.echo(f"saved: {tag}" + (f" and {output}" if output else ""))
+
+
+@app.command()
+def evaluate(
+    skill: SkillRef,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="k for k-fold cross-validation.")] = 5,
+    test: Annotated[
+        Path | None, typer.Option("--test", help="A held-out skill file: evaluate on it instead of k folds.")
+    ] = None,
+    report: Annotated[Path, typer.Option("--report", help="Folder for report.json, plots and HTML.")] = Path(
+        "reports"
+    ),
+    mode: Mode = None,
+    epochs: Epochs = None,
+    encoder: Encoder = None,
+) -> None:
+    """Cross-validate the skill's NLU (or score it on --test) and write a JSON + PNG + HTML report."""
+    from skills_core.nlu.evaluate import cross_validate
+    from skills_core.nlu.evaluate import evaluate as score
+    from skills_core.nlu.report import write_report
+    from skills_core.nlu.train import config_for, fit, split_examples
+    from skills_core.runtime.skills import ensure_model, open_skill
+    from skills_core.spec.dataset import learned_entities, training_examples
+
+    try:
+        spec = open_skill(skill)
+        config = config_for(spec, mode=mode, epochs=epochs, encoder=encoder, progress=False)
+        if test is not None:
+            held_out = training_examples(open_skill(test))
+            nlu = ensure_model(spec)
+            result = score(held_out, nlu.parse_batch([ex.text for ex in held_out]), threshold=nlu.meta.threshold)
+        else:
+            learned = learned_entities(spec)
+
+            def trainer(examples):  # noqa: ANN001, ANN202 - the cross_validate callback
+                train_part, val_part = split_examples(examples, fraction=config.validation_fraction, seed=config.seed)
+                nlu, _ = fit(train_part, val_part, config=config, language=spec.language,
+                             entities=spec.entities, learned=learned)
+                return nlu.parse_batch
+
+            result = cross_validate(training_examples(spec), train=trainer, folds=folds, seed=config.seed)
+        files = write_report(result, report)
+    except SkillsError as e:
+        _fail(e)
+    for key, value in result.summary().items():
+        typer.echo(f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {value}")
+    typer.echo(f"report: {', '.join(str(f) for f in files)}")
+
+
+@app.command()
+def chat(
+    skill: SkillRef = "bank_en",
+    debug: Annotated[bool, typer.Option("--debug", help="Show the parse, slots and active flow each turn.")] = False,
+    session: Annotated[str, typer.Option("--session", help="Session id.")] = "cli",
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model first.")] = False,
+) -> None:
+    """Chat with a skill in the terminal (trains it first if no model exists). /reset, /quit."""
+    from skills_core.runtime.agent import Agent
+
+    try:
+        agent = Agent.from_skill(skill, retrain=retrain)
+    except SkillsError as e:
+        _fail(e)
+    typer.echo(f"Chatting with {agent.skill.name} (model {agent.nlu.version}). /reset starts over, /quit ends.")
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            text = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if text.strip() in ("/quit", "/exit"):
+            break
+        if text.strip() == "/reset":
+            agent.reset(session)
+            typer.echo("(new conversation)")
+            continue
+        if not interactive:
+            typer.echo(f"you> {text}")
+        turn = agent.handle(session, text)
+        for reply in turn.replies:
+            buttons = f"  [{' | '.join(reply.buttons)}]" if reply.buttons else ""
+            typer.echo(f"bot> {reply.text}{buttons}")
+        if debug:
+            p = turn.parse
+            ents = ", ".join(f"{e.entity}={e.value!r}" for e in p.entities) or "-"
+            why = f" (fallback: {p.fallback.detail})" if p.fallback else ""
+            typer.echo(f"  intent: {p.intent} {p.confidence:.3f}{why}")
+            typer.echo(f"  entities: {ents}")
+            typer.echo(f"  slots: {turn.state['slots']}  flow: {turn.state['active_flow']}")
+
+
+@app.command(name="test")
+def test_conversations(
+    skill: SkillRef,
+    tests: Annotated[
+        list[Path] | None, typer.Option("--tests", help="Conversation test files (default: <skill>/tests/*.yml).")
+    ] = None,
+    nlu_free: Annotated[
+        bool, typer.Option("--no-nlu", help="NLU-independent: only turns given as intents + entities.")
+    ] = False,
+) -> None:
+    """Run conversation tests against a skill and print a readable diff for each failure."""
+    from skills_core.dm.testing import load_conversations, run_conversations, summarize
+    from skills_core.runtime.agent import Agent
+    from skills_core.runtime.skills import resolve_skill_path
+
+    try:
+        path = resolve_skill_path(skill)
+        folder = path if path.is_dir() else path.parent
+        files = tests or sorted([*folder.glob("tests/*.yml"), *folder.glob("tests/*.yaml")])
+        if not files:
+            typer.echo(f"error: no conversation tests given and none under {folder / 'tests'}", err=True)
+            raise typer.Exit(code=1)
+        cases = [case for f in files for case in load_conversations(f)]
+        agent = Agent.from_skill(path)
+        results = run_conversations(cases, agent.dm, parse=None if nlu_free else agent.nlu.parse)
+    except SkillsError as e:
+        _fail(e)
+    typer.echo(summarize(results))
+    if any(not r.passed for r in results):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point of the ``skills`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

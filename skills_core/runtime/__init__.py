@@ -1,0 +1,1 @@
+"""Runtime: the Agent composing NLU, dialogue manager, session store and model."""
