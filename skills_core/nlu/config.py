@@ -31,7 +31,10 @@ class NLUConfig(BaseModel):
     max_length: int = Field(default=64, ge=8, le=512, description="Word pieces per utterance (truncated).")
     seed: int = Field(default=0, description="Seed for the split, initialisation and shuffling.")
     validation_fraction: float = Field(
-        default=0.1, ge=0.0, lt=0.5, description="Share of each intent's examples held out for early stopping."
+        default=0.1,
+        ge=0.0,
+        lt=0.5,
+        description="Share of each intent's examples held out for early stopping.",
     )
     epochs: int | None = Field(default=None, ge=1, description="Upper bound on epochs; default per mode.")
     patience: int = Field(default=4, ge=1, description="Epochs without validation gain before stopping.")
@@ -48,7 +51,9 @@ class NLUConfig(BaseModel):
     tag_hidden: int = Field(default=128, ge=8, description="BiLSTM width of the entity tagger head.")
     char_dim: int = Field(default=128, ge=16, description="Embedding size of the from-scratch encoder.")
     char_hidden: int = Field(default=192, ge=16, description="BiLSTM width of the from-scratch encoder.")
-    hash_buckets: int = Field(default=2**17, ge=1024, description="Hashed n-gram vocabulary of the char encoder.")
+    hash_buckets: int = Field(
+        default=2**17, ge=1024, description="Hashed n-gram vocabulary of the char encoder."
+    )
     max_train_time_s: float | None = Field(default=None, gt=0, description="Stop after this many seconds.")
     oos_threshold: float | Literal["auto"] = Field(
         default="auto",
@@ -56,7 +61,10 @@ class NLUConfig(BaseModel):
         "validation split.",
     )
     oos_keep_in_scope: float = Field(
-        default=0.98, gt=0, le=1, description="Without out-of-scope examples, 'auto' keeps this share of "
+        default=0.98,
+        gt=0,
+        le=1,
+        description="Without out-of-scope examples, 'auto' keeps this share of "
         "correctly classified validation utterances above the threshold.",
     )
     ambiguity_margin: float = Field(

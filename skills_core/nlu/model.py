@@ -105,7 +105,9 @@ class NLUMeta:
                 version=data.get("version", ""),
             )
         except (KeyError, TypeError, ValueError) as e:
-            raise ArtifactError(f"expected a complete nlu.json in {where}; it is damaged ({e}). Fix: retrain") from e
+            raise ArtifactError(
+                f"expected a complete nlu.json in {where}; it is damaged ({e}). Fix: retrain"
+            ) from e
 
 
 def script_of(texts: list[str]) -> str:
@@ -130,10 +132,14 @@ class NLU:
         self.heads = heads
         self.sparse = sparse
         self.device = device or torch.device("cpu")
-        self.rules = RuleExtractor(meta.entities, language=meta.language, skill_name=meta.skill_name or "skill")
+        self.rules = RuleExtractor(
+            meta.entities, language=meta.language, skill_name=meta.skill_name or "skill"
+        )
         self._oos_index = meta.intents.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in meta.intents else None
         self._allowed = allowed_transitions(meta.tags)
         self._start = start_allowed(meta.tags)
+        # the entities the tagger can label (merge: its choice beats rule proposals for the others)
+        self._trained = frozenset(tag[2:] for tag in meta.tags if tag.startswith("B-"))
 
     # -- inference -------------------------------------------------------------------------
     @property
@@ -144,7 +150,9 @@ class NLU:
     def intents(self) -> list[str]:
         return [i for i in self.meta.intents if i != OUT_OF_SCOPE]
 
-    def forward(self, texts: list[str], words: list[list[Token]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, texts: list[str], words: list[list[Token]]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Intent logits, tag logits and the word mask for a batch."""
         enc: EncoderOutput = self.encoder.encode(texts, words)
         sparse = self.sparse.transform(texts).to(self.device) if self.sparse is not None else None
@@ -168,7 +176,9 @@ class NLU:
         return self.parse_batch([text], now=now)[0]
 
     @torch.inference_mode()
-    def parse_batch(self, texts: list[str], *, batch_size: int = 64, now: datetime | None = None) -> list[Parse]:
+    def parse_batch(
+        self, texts: list[str], *, batch_size: int = 64, now: datetime | None = None
+    ) -> list[Parse]:
         """Parse many utterances at once; results equal one-by-one parsing."""
         self.encoder.eval()
         self.heads.eval()
@@ -185,7 +195,13 @@ class NLU:
         return results
 
     def _to_parse(
-        self, text: str, words: list[Token], probs: np.ndarray, tag_logp: torch.Tensor, *, now: datetime | None
+        self,
+        text: str,
+        words: list[Token],
+        probs: np.ndarray,
+        tag_logp: torch.Tensor,
+        *,
+        now: datetime | None,
     ) -> Parse:
         intents = self.meta.intents
         order = [int(i) for i in np.argsort(-probs, kind="stable") if int(i) != self._oos_index]
@@ -205,7 +221,11 @@ class NLU:
             intent = OUT_OF_SCOPE
         else:
             intent, confidence = intents[chosen], float(probs[chosen])
-        entities = merge_entities(self._model_entities(text, words, tag_logp, now=now), self.rules.extract(text, now=now))
+        entities = merge_entities(
+            self._model_entities(text, words, tag_logp, now=now),
+            self.rules.extract(text, now=now),
+            trained=self._trained,
+        )
         return Parse(
             text=text,
             intent=intent,
@@ -229,7 +249,11 @@ class NLU:
             idx = [k for k, t in enumerate(toks) if t.start >= start and t.end <= end]
             conf = float(np.exp(np.mean([tag_logp[k, path[k]].item() for k in idx]))) if idx else 0.0
             span = Entity(
-                entity=label, start=start, end=end, text=text[start:end], source="model",
+                entity=label,
+                start=start,
+                end=end,
+                text=text[start:end],
+                source="model",
                 confidence=round(min(conf, 1.0), 6),
             )
             out.append(self.rules.normalise(span, now=now))
@@ -242,7 +266,9 @@ class NLU:
         path.mkdir(parents=True, exist_ok=True)
         tensors = {f"heads.{k}": v.detach().cpu().contiguous() for k, v in self.heads.state_dict().items()}
         if isinstance(self.encoder, CharEncoder):
-            tensors.update({f"char.{k}": v.detach().cpu().contiguous() for k, v in self.encoder.state_dict().items()})
+            tensors.update(
+                {f"char.{k}": v.detach().cpu().contiguous() for k, v in self.encoder.state_dict().items()}
+            )
         elif self._copy_encoder():
             self.encoder.save_pretrained(path / "encoder")
         save_file(tensors, str(path / "heads.safetensors"))
@@ -310,12 +336,17 @@ def _load_state(module: torch.nn.Module, tensors: dict[str, torch.Tensor], prefi
         ) from e
 
 
-def build_encoder(config: NLUConfig, *, language: str, artifact: Path | None = None) -> HFEncoder | CharEncoder:
+def build_encoder(
+    config: NLUConfig, *, language: str, artifact: Path | None = None
+) -> HFEncoder | CharEncoder:
     """The encoder a config describes; from ``artifact/encoder`` when the artifact carries one."""
     source = config.resolved_encoder(language)
     if source == "char":
         return CharEncoder(
-            buckets=config.hash_buckets, dim=config.char_dim, hidden=config.char_hidden, dropout=config.dropout
+            buckets=config.hash_buckets,
+            dim=config.char_dim,
+            hidden=config.char_hidden,
+            dropout=config.dropout,
         )
     if artifact is not None and (artifact / "encoder" / "config.json").is_file():
         return HFEncoder(artifact / "encoder", max_length=config.max_length)

@@ -63,13 +63,7 @@ def _char(ch: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Lookup:
-    entity: str
-    pattern: re.Pattern[str]
-
-
-@dataclass(frozen=True)
-class _Regex:
+class _Pattern:
     entity: str
     pattern: re.Pattern[str]
 
@@ -98,8 +92,8 @@ class RuleExtractor:
         self.default_currency = default_currency
         self._defs = dict(entities)
         self._tables: dict[str, dict[str, str]] = {}
-        self._lookups: list[_Lookup] = []
-        self._regexes: list[_Regex] = []
+        self._lookups: list[_Pattern] = []
+        self._regexes: list[_Pattern] = []
         self._builtins: dict[str, list[str]] = {}
         problems: list[Problem] = []
         for name in sorted(self._defs):
@@ -107,7 +101,7 @@ class RuleExtractor:
             self._tables[name] = self._compile_table(skill_name, name, definition, problems)
             if self._tables[name]:
                 flags = 0 if definition.case_sensitive else re.IGNORECASE
-                self._lookups.append(_Lookup(name, re.compile(_trie_pattern(self._tables[name]), flags)))
+                self._lookups.append(_Pattern(name, re.compile(_trie_pattern(self._tables[name]), flags)))
             for i, raw in enumerate(definition.regex):
                 try:
                     compiled = re.compile(raw, 0 if definition.case_sensitive else re.IGNORECASE)
@@ -122,7 +116,7 @@ class RuleExtractor:
                         )
                     )
                     continue
-                self._regexes.append(_Regex(name, compiled))
+                self._regexes.append(_Pattern(name, compiled))
             if definition.type != "text":
                 self._builtins.setdefault(definition.type, []).append(name)
         if problems:

@@ -37,7 +37,9 @@ class SparseFeaturizer:
     def size(self) -> int:
         return sum(len(v.vocabulary_) for v in self._vectorizers)
 
-    def _make(self, analyzer: str, ngram: tuple[int, int], vocabulary: dict[str, int] | None) -> TfidfVectorizer:
+    def _make(
+        self, analyzer: str, ngram: tuple[int, int], vocabulary: dict[str, int] | None
+    ) -> TfidfVectorizer:
         return TfidfVectorizer(
             analyzer=analyzer,
             ngram_range=ngram,
@@ -63,7 +65,6 @@ class SparseFeaturizer:
 
     def transform(self, texts: list[str]) -> torch.Tensor:
         return to_torch(self.transform_csr(texts))
-
 
     def save(self, directory: Path) -> None:
         meta = {

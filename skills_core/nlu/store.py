@@ -57,7 +57,9 @@ def store_path(tag: str) -> Path:
             f"{', '.join(known) or 'none'}. Fix: run `skills train` or `bentoml models list`"
         ) from e
     except BentoMLException as e:
-        raise ArtifactError(f"expected a valid model tag like 'skills-bank:latest'; found {tag!r} ({e})") from e
+        raise ArtifactError(
+            f"expected a valid model tag like 'skills-bank:latest'; found {tag!r} ({e})"
+        ) from e
 
 
 def load_from_store(tag: str, *, device: str = "auto") -> NLU:

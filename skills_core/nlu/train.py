@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import nn
-from torch.nn import functional as F  # noqa: N812
+from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from skills_core.errors import ConfigError
@@ -38,6 +38,11 @@ from skills_core.spec.dataset import learned_entities, training_examples
 from skills_core.spec.models import EntityDef, Skill
 
 logger = logging.getLogger(__name__)
+
+MIN_STEPS_PER_EPOCH = 8
+"""Tiny skills repeat their data within an epoch so that early stopping sees real progress."""
+MIN_EPOCHS = 6
+"""Early stopping never ends a run before this many epochs (small validation sets are noisy)."""
 
 
 @dataclass
@@ -174,11 +179,18 @@ def fit(
     tags = bio_labels(sorted(names))
     script = script_of([ex.text for ex in train])
     meta = NLUMeta(
-        config=config, language=language, intents=intents, tags=tags, threshold=0.0,
-        entities=dict(entities or {}), script=script,
+        config=config,
+        language=language,
+        intents=intents,
+        tags=tags,
+        threshold=0.0,
+        entities=dict(entities or {}),
+        script=script,
     )
     encoder = build_encoder(config, language=language).to(device)
-    sparse = SparseFeaturizer(script=script).fit([ex.text for ex in train]) if config.sparse_features else None
+    sparse = (
+        SparseFeaturizer(script=script).fit([ex.text for ex in train]) if config.sparse_features else None
+    )
     heads = build_heads(meta, encoder, sparse_dim=sparse.size if sparse else 0).to(device)
     nlu = NLU(meta=meta, encoder=encoder, heads=heads, sparse=sparse, device=device)
 
@@ -187,8 +199,11 @@ def fit(
     trainer = _Trainer(nlu, config=config, gen=gen, train=(train, *tr), val=(val, *va), on_epoch=on_epoch)
     frozen = isinstance(encoder, HFEncoder)
     if frozen:
-        trainer.run(epochs=config.resolved_epochs() if config.mode == "fast" else min(10, config.resolved_epochs()),
-                    train_encoder=False, label="heads")
+        trainer.run(
+            epochs=config.resolved_epochs() if config.mode == "fast" else min(10, config.resolved_epochs()),
+            train_encoder=False,
+            label="heads",
+        )
     if config.mode == "finetune" or isinstance(encoder, CharEncoder):
         epochs = config.resolved_epochs()
         trainer.run(epochs=epochs, train_encoder=True, label="finetune" if frozen else "train")
@@ -271,11 +286,18 @@ class _Trainer:
                     self._cache[offset + i + j] = (out.pooled[j].clone(), out.words[j, :n].clone())
 
     def _batches(self, n: int, shuffle: bool) -> list[list[int]]:
-        order = torch.randperm(n, generator=self.gen).tolist() if shuffle else list(range(n))
         bs = self.cfg.batch_size
-        return [order[i : i + bs] for i in range(0, n, bs)]
+        if not shuffle:
+            return [list(range(i, min(i + bs, n))) for i in range(0, n, bs)]
+        # Small skills: repeat the shuffled data so an epoch has enough optimizer steps to learn.
+        order: list[int] = []
+        while len(order) < max(n, MIN_STEPS_PER_EPOCH * bs) and n:
+            order += torch.randperm(n, generator=self.gen).tolist()
+        return [order[i : i + bs] for i in range(0, len(order), bs)]
 
-    def _step_outputs(self, split: str, ids: list[int], train_encoder: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def _step_outputs(
+        self, split: str, ids: list[int], train_encoder: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         exs, words, _, _ = self.train if split == "train" else self.val
         texts = [exs[i].text for i in ids]
         w = [words[i] for i in ids]
@@ -327,7 +349,7 @@ class _Trainer:
         if not train_encoder and self._cache is None:
             self._fill_cache()
         n = len(self.train[0])
-        steps = epochs * math.ceil(n / self.cfg.batch_size)
+        steps = epochs * max(math.ceil(n / self.cfg.batch_size), MIN_STEPS_PER_EPOCH)
         opt, sched = self._optimizer(train_encoder, steps)
         stale = 0
         bar = tqdm(total=steps, desc=f"training ({label})", disable=not self.cfg.progress, leave=False)
@@ -340,7 +362,9 @@ class _Trainer:
                 y_int, y_tag = self._targets("train", ids, tag_logits.shape[1])
                 loss = F.cross_entropy(intent_logits, y_int, label_smoothing=self.cfg.label_smoothing)
                 if tag_logits.shape[-1] > 1:
-                    loss = loss + F.cross_entropy(tag_logits.reshape(-1, tag_logits.shape[-1]), y_tag.reshape(-1))
+                    loss = loss + F.cross_entropy(
+                        tag_logits.reshape(-1, tag_logits.shape[-1]), y_tag.reshape(-1)
+                    )
                 opt.zero_grad()
                 loss.backward()
                 nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
@@ -363,7 +387,9 @@ class _Trainer:
                 self._snapshot()
             else:
                 stale += 1
-            if stale >= self.cfg.patience or (self.deadline and time.perf_counter() > self.deadline):
+            if self.deadline and time.perf_counter() > self.deadline:
+                break
+            if stale >= self.cfg.patience and epoch + 1 >= MIN_EPOCHS:
                 break
         bar.close()
 

@@ -22,7 +22,11 @@ DEFAULT_SKILL = "bank_en"
 
 def bundled_skills() -> list[str]:
     """Names of the example skills shipped inside the package."""
-    return sorted(p.name for p in BUNDLED.iterdir() if p.is_dir() and any(p.glob("*.y*ml"))) if BUNDLED.is_dir() else []
+    return (
+        sorted(p.name for p in BUNDLED.iterdir() if p.is_dir() and any(p.glob("*.y*ml")))
+        if BUNDLED.is_dir()
+        else []
+    )
 
 
 def resolve_skill_path(name_or_path: str | Path) -> Path:
@@ -54,7 +58,8 @@ def find_model(skill: Skill, *, mode: str | None = None) -> str | None:
     except NotFound:
         return None
     matches = [
-        m for m in models
+        m
+        for m in models
         if m.info.labels.get("skill_hash") == wanted and (mode is None or m.info.labels.get("mode") == mode)
     ]
     if not matches:

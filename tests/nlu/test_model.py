@@ -100,12 +100,17 @@ def test_training_is_deterministic(tiny_skill) -> None:
         (lambda d: (d / "heads.safetensors").write_bytes(b"garbage"), "checksum"),
         (lambda d: _edit_meta(d, format="skills-nlu/0"), "format"),
         (lambda d: _edit_meta(d, intents=["a", "b"]), "fit the model"),
-        (lambda d: _edit_meta(d, weights_sha256=None) or (d / "heads.safetensors").write_bytes(b"x"), "safetensors"),
+        (
+            lambda d: _edit_meta(d, weights_sha256=None) or (d / "heads.safetensors").write_bytes(b"x"),
+            "safetensors",
+        ),
         (lambda d: (d / "sparse.json").unlink(), "sparse.json"),
         (lambda d: shutil.rmtree(d), "no such directory"),
     ],
 )
-def test_damaged_artifacts_fail_with_clear_errors(fast_nlu: NLU, tmp_path: Path, damage, message: str) -> None:
+def test_damaged_artifacts_fail_with_clear_errors(
+    fast_nlu: NLU, tmp_path: Path, damage, message: str
+) -> None:
     directory = fast_nlu.save(tmp_path / "model")
     damage(directory)
     with pytest.raises(ArtifactError, match=message):

@@ -87,7 +87,11 @@ def test_builtin_types_are_named_after_the_declaring_entities(travel: RuleExtrac
         ("departure", "tomorrow at 5pm", when, "builtin"),  # both datetime entities get it;
         ("return_date", "tomorrow at 5pm", when, "builtin"),  # the model decides which one
     ]
-    assert travel.builtin_types == {"money": ["amount"], "datetime": ["departure", "return_date"], "number": ["guests"]}
+    assert travel.builtin_types == {
+        "money": ["amount"],
+        "datetime": ["departure", "return_date"],
+        "number": ["guests"],
+    }
 
 
 def test_extract_is_deterministic(travel: RuleExtractor) -> None:
@@ -139,7 +143,10 @@ def test_normalise_learned_spans(travel: RuleExtractor) -> None:
     assert travel.normalise(span("city", "Big Apple")).value == "NYC"
     assert travel.normalise(span("city", " Boston ")).value == "Boston"
     assert travel.normalise(span("amount", "fifty bucks")).value == {"amount": 50.0, "currency": "USD"}
-    assert travel.normalise(span("departure", "next friday"), now=NOW).value == {"value": "2024-05-17", "grain": "day"}
+    assert travel.normalise(span("departure", "next friday"), now=NOW).value == {
+        "value": "2024-05-17",
+        "grain": "day",
+    }
     assert travel.normalise(span("guests", "lots")).value is None
     assert travel.normalise(span("city", "NY", value="given")).value == "given"  # already set
     assert travel.normalise(span("unknown", "x")).value is None  # not declared: unchanged
@@ -152,7 +159,10 @@ def test_resolve_uses_learned_labels_to_pick_between_same_type_entities(travel: 
     def model(entity: str, start: int, end: int) -> Entity:
         return Entity(entity=entity, start=start, end=end, text=text[start:end], confidence=0.7)
 
-    learned = [model("departure", t0, t0 + len("tomorrow at")), model("return_date", t1, t1 + len("next friday"))]
+    learned = [
+        model("departure", t0, t0 + len("tomorrow at")),
+        model("return_date", t1, t1 + len("next friday")),
+    ]
     resolved = travel.resolve(text, learned, now=NOW)
     assert spans(text, resolved) == [
         ("departure", "tomorrow at 5pm", {"value": "2024-05-16T17:00:00", "grain": "minute"}, "builtin"),
@@ -171,7 +181,11 @@ def test_resolve_without_learned_spans_gives_non_overlapping_rules(travel: RuleE
 
 def test_chinese_skill() -> None:
     skill = make_skill(
-        {"city": {"values": {"北京": ["北京市", "帝都"], "上海": []}}, "when": {"type": "datetime"}, "price": {"type": "money"}},
+        {
+            "city": {"values": {"北京": ["北京市", "帝都"], "上海": []}},
+            "when": {"type": "datetime"},
+            "price": {"type": "money"},
+        },
         language="zh",
     )
     extractor = RuleExtractor.from_skill(skill)

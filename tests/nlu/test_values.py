@@ -61,7 +61,9 @@ def test_parse_number(text: str, expected: float) -> None:
     assert type(value) is type(expected)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "one two", "five five", "hundred hundred", "a", "and", "1.2.3", "千万"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "one two", "five five", "hundred hundred", "a", "and", "1.2.3", "千万"]
+)
 def test_parse_number_rejects(text: str) -> None:
     assert parse_number(text) is None
 
@@ -117,7 +119,9 @@ def test_parse_money(text: str, amount: float, currency: str) -> None:
         ("50", None, "en", None),
     ],
 )
-def test_parse_money_currency_resolution(text: str, default: str | None, language: str, currency: str | None) -> None:
+def test_parse_money_currency_resolution(
+    text: str, default: str | None, language: str, currency: str | None
+) -> None:
     money = parse_money(text, default_currency=default, language=language)
     assert money is not None
     assert money["currency"] == currency
@@ -129,7 +133,7 @@ def test_parse_money_rejects(text: str) -> None:
 
 
 def test_parse_money_bad_default_currency_says_how_to_fix() -> None:
-    with pytest.raises(ConfigError, match="3-letter ISO 4217 code.*found 'dollars'.*Fix"):
+    with pytest.raises(ConfigError, match=r"3-letter ISO 4217 code.*found 'dollars'.*Fix"):
         parse_money("5", default_currency="dollars")
 
 
@@ -173,7 +177,7 @@ def test_parse_phone(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("kind", "text", "expected"),
     [
-        ("number", "I need 3 tickets and two hundred and five apples", [("3", 3), ("two hundred and five", 205)]),
+        ("number", "3 tickets and two hundred and five apples", [("3", 3), ("two hundred and five", 205)]),
         ("number", "the one I like, no one else", []),
         ("number", "one and two", [("one", 1), ("two", 2)]),
         ("number", "v1.2.3 and 3.5.2", []),
@@ -216,7 +220,11 @@ def test_find_builtin_unknown_kind_lists_valid_names() -> None:
         find_builtin("colour", "red")
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab 1,.5$€元五十一块@x.-+:()明天下午3点🙂👍🏽 tomorrow")), max_size=40))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab 1,.5$€元五十一块@x.-+:()明天下午3点🙂👍🏽 tomorrow")), max_size=40
+    )
+)
 @settings(max_examples=150, deadline=None)
 def test_offsets_always_slice_the_text(text: str) -> None:
     for e in find_builtins(BUILTIN_KINDS, text, now=NOW, language="zh"):

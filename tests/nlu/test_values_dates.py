@@ -57,6 +57,10 @@ NOW = datetime(2024, 5, 15, 10, 30)
         ("5 o'clock", "2024-05-15T17:00:00", "minute"),
         ("tonight", "2024-05-15T20:00:00", "hour"),
         ("tomorrow morning", "2024-05-16T09:00:00", "hour"),
+        ("this afternoon", "2024-05-15T15:00:00", "hour"),
+        ("friday evening", "2024-05-17T18:00:00", "hour"),
+        ("tomorrow night at 11", "2024-05-16T23:00:00", "minute"),
+        ("this morning at 8", "2024-05-15T08:00:00", "minute"),
         ("tomorrow at 5pm", "2024-05-16T17:00:00", "minute"),
         ("tomorrow at 5", "2024-05-16T17:00:00", "minute"),  # business-hours reading
         ("tomorrow at 9", "2024-05-16T09:00:00", "minute"),
@@ -114,7 +118,10 @@ def test_parse_datetime_zh(text: str, value: str, grain: str) -> None:
 
 def test_parse_datetime_other_language_uses_dateparser() -> None:
     assert parse_datetime("demain", now=NOW, language="fr") == {"value": "2024-05-16", "grain": "day"}
-    assert parse_datetime("demain à 17h", now=NOW, language="fr") == {"value": "2024-05-16T17:00:00", "grain": "minute"}
+    assert parse_datetime("demain à 17h", now=NOW, language="fr") == {
+        "value": "2024-05-16T17:00:00",
+        "grain": "minute",
+    }
 
 
 @pytest.mark.parametrize("text", ["", "blursday", "hello there", "42"])
@@ -124,12 +131,15 @@ def test_parse_datetime_rejects(text: str) -> None:
 
 def test_aware_now_gives_offset_for_times_and_plain_dates_for_days() -> None:
     now = NOW.replace(tzinfo=timezone(timedelta(hours=8)))
-    assert parse_datetime("tomorrow at 5pm", now=now) == {"value": "2024-05-16T17:00:00+08:00", "grain": "minute"}
+    assert parse_datetime("tomorrow at 5pm", now=now) == {
+        "value": "2024-05-16T17:00:00+08:00",
+        "grain": "minute",
+    }
     assert parse_datetime("tomorrow", now=now) == {"value": "2024-05-16", "grain": "day"}
 
 
 def test_unsupported_language_says_how_to_fix() -> None:
-    with pytest.raises(ConfigError, match="language that dateparser supports.*found 'xx'.*Fix"):
+    with pytest.raises(ConfigError, match=r"language that dateparser supports.*found 'xx'.*Fix"):
         find_datetimes("demain", now=NOW, language="xx")
 
 

@@ -31,7 +31,7 @@ class Encoder(Protocol):
 
     def encode(self, texts: list[str], words: list[list[Token]]) -> EncoderOutput: ...
 
-    def parameters(self, recurse: bool = True): ...  # noqa: ANN201 - torch's own signature
+    def parameters(self, recurse: bool = True): ...
 
 
 def pad_words(states: list[torch.Tensor], dim: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -45,7 +45,9 @@ def word_features(tokens: list[Token]) -> list[list[str]]:
 class CharEncoder(nn.Module):
     """Hashed character n-gram embeddings + BiLSTM, trained with the heads."""
 
-    def __init__(self, *, buckets: int = 2**17, dim: int = 128, hidden: int = 192, dropout: float = 0.1) -> None:
+    def __init__(
+        self, *, buckets: int = 2**17, dim: int = 128, hidden: int = 192, dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.buckets = buckets
         self.embed = nn.EmbeddingBag(buckets, dim, mode="mean")
