@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
-EXTRAS ?= dev,redis
+EXTRAS ?= dev,redis,deploy,notebooks
 SKILL ?= bank_en
 
 BIN := $(VENV)/bin
@@ -18,14 +18,21 @@ STAMP := $(VENV)/.skills-installed-$(EXTRAS)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve chat test lint bench clean
+.PHONY: install serve chat test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" -c deploy/requirements.txt
 	touch $(STAMP)
+
+# checkov scans the manifests in the tests; it pins old networkx/packaging, so it gets its own venv.
+CHECKOV := .venv-checkov/.installed
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
+	touch $(CHECKOV)
 
 install: $(STAMP)
 
@@ -40,8 +47,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check skills_core tests benchmarks
 	$(BIN)/lint-imports
 
-test: lint
+test: lint $(CHECKOV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .skills .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .skills .pytest_cache .ruff_cache

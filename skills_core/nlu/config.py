@@ -78,7 +78,7 @@ class NLUConfig(BaseModel):
             return self.epochs
         if self.mode == "finetune":
             return 8 if self.encoder != "char" else 40
-        return 40 if self.encoder != "char" else 25
+        return 20 if self.encoder != "char" else 30
 
     def resolved_encoder(self, language: str) -> str:
         if self.encoder != "auto":

@@ -32,8 +32,11 @@ class JointHeads(nn.Module):
         self.sparse = nn.Linear(sparse_dim, n_intents, bias=False) if sparse_dim else None
         if self.sparse is not None:
             nn.init.zeros_(self.sparse.weight)
-        self.tag_lstm = nn.LSTM(word_dim, tag_hidden, batch_first=True, bidirectional=True)
-        self.tag = nn.Linear(2 * tag_hidden + word_dim, n_tags)
+        # Without entity types (analysers, intent-only skills) there is no tagger to run.
+        self.has_tagger = n_tags > 1
+        if self.has_tagger:
+            self.tag_lstm = nn.LSTM(word_dim, tag_hidden, batch_first=True, bidirectional=True)
+            self.tag = nn.Linear(2 * tag_hidden + word_dim, n_tags)
         # Normalised sentence embeddings have tiny logits at init; a learned scale trains faster.
         self.scale = nn.Parameter(torch.tensor(10.0 if normalize_pooled else 1.0))
 
@@ -44,6 +47,8 @@ class JointHeads(nn.Module):
         logits = self.intent(self.dropout(pooled))
         if self.sparse is not None and sparse is not None:
             logits = logits + torch.sparse.mm(sparse, self.sparse.weight.t())
+        if not self.has_tagger:
+            return logits, enc.words.new_zeros((*enc.words.shape[:2], 1))
         words = self.dropout(enc.words)
         lengths = enc.word_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)

@@ -1,0 +1,1 @@
+"""Project checkov checks (loaded by --external-checks-dir deploy/checkov)."""
