@@ -11,7 +11,8 @@ import math
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -348,6 +349,14 @@ class _Trainer:
             p.requires_grad_(train_encoder)
         if not train_encoder and self._cache is None:
             self._fill_cache()
+        # Heads and the char encoder are small matrices: extra threads only add synchronisation
+        # (measured on 2 busy cores: 1 thread trained the bank skill in 19 s, 2 threads in 86 s).
+        small = not (train_encoder and isinstance(enc, HFEncoder))
+        with torch_threads(1 if small else None):
+            self._run(epochs=epochs, train_encoder=train_encoder, label=label)
+
+    def _run(self, *, epochs: int, train_encoder: bool, label: str) -> None:
+        enc = self.nlu.encoder
         n = len(self.train[0])
         steps = epochs * max(math.ceil(n / self.cfg.batch_size), MIN_STEPS_PER_EPOCH)
         opt, sched = self._optimizer(train_encoder, steps)
@@ -441,6 +450,18 @@ class _Trainer:
             self.nlu.encoder.load_state_dict(self.best_state["encoder"])
         for p in self.nlu.encoder.parameters():
             p.requires_grad_(False)
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run a block with ``count`` intra-op threads (None: unchanged), restoring the previous value."""
+    previous = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _layerwise_groups(enc: HFEncoder, lr: float, decay: float) -> list[dict[str, Any]]:
