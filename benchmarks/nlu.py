@@ -61,7 +61,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--max-train-minutes", type=float, default=None)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any NLUConfig field")
     parser.add_argument("--out", default=None, help="also write the JSON here")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     language = LANGUAGE.get(args.dataset, "en")
     overrides: dict = {"mode": args.mode, "progress": False}
