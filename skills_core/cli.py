@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from skills_core.errors import SkillsError, SpecError
+from skills_core.errors import ConfigError, SkillsError, SpecError
 from skills_core.spec.loader import load_skill
 from skills_core.spec.models import Skill
 from skills_core.spec.validate import DEFAULT_MIN_EXAMPLES
@@ -21,8 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-SkillPath = Annotated[Path, typer.Argument(help="A skill YAML file, or a folder of YAML files to merge.")]
-
 
 @app.callback()
 def _root() -> None:
@@ -31,14 +29,16 @@ def _root() -> None:
 
 @app.command()
 def validate(
-    path: SkillPath,
+    path: Annotated[
+        str, typer.Argument(help="A skill file or folder, or a bundled skill name (bank_en, bank_zh).")
+    ],
     min_examples: Annotated[
         int, typer.Option("--min-examples", min=1, help="Fewest examples an intent may have.")
     ] = DEFAULT_MIN_EXAMPLES,
 ) -> None:
     """Check a skill: print a summary, or every problem (file:line first) and exit 1."""
     try:
-        skill = load_skill(path, min_examples=min_examples)
+        skill = load_skill(_skill_location(path), min_examples=min_examples)
     except SpecError as e:
         for problem in e.problems:
             typer.echo(problem.format(), err=True)
@@ -46,6 +46,19 @@ def validate(
         typer.echo(f"FAILED: {count} problem{'s' if count != 1 else ''} in {path}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"OK: {skill.name} ({summary(skill)})")
+
+
+def _skill_location(ref: str) -> Path:
+    """An existing path as it is, else the bundled skill of that name, else the path (reported missing)."""
+    path = Path(ref)
+    if path.exists():
+        return path
+    from skills_core.runtime.skills import resolve_skill_path  # imports the NLU: only when needed
+
+    try:
+        return resolve_skill_path(ref)
+    except ConfigError:
+        return path  # load_skill reports the missing path like any other problem
 
 
 def summary(skill: Skill) -> str:
@@ -68,7 +81,9 @@ def _plural(word: str, n: int) -> str:
     return word[:-1] + "ies" if word.endswith("y") else word + "s"
 
 
-Mode = Annotated[str | None, typer.Option("--mode", help="fast (frozen encoder) or finetune (whole encoder).")]
+Mode = Annotated[
+    str | None, typer.Option("--mode", help="fast (frozen encoder) or finetune (whole encoder).")
+]
 Epochs = Annotated[int | None, typer.Option("--epochs", min=1, help="Upper bound on training epochs.")]
 Encoder = Annotated[
     str | None, typer.Option("--encoder", help="'char', a local Hugging Face model directory, or 'auto'.")
@@ -93,7 +108,9 @@ def train(
     epochs: Epochs = None,
     encoder: Encoder = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also save the artifact here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also save the artifact here.")
+    ] = None,
 ) -> None:
     """Train the skill's NLU and save it to the BentoML model store (prints the tag)."""
     from skills_core.nlu.train import config_for
@@ -145,14 +162,24 @@ def evaluate(
         if test is not None:
             held_out = training_examples(open_skill(test))
             nlu = ensure_model(spec)
-            result = score(held_out, nlu.parse_batch([ex.text for ex in held_out]), threshold=nlu.meta.threshold)
+            result = score(
+                held_out, nlu.parse_batch([ex.text for ex in held_out]), threshold=nlu.meta.threshold
+            )
         else:
             learned = learned_entities(spec)
 
-            def trainer(examples):  # noqa: ANN001, ANN202 - the cross_validate callback
-                train_part, val_part = split_examples(examples, fraction=config.validation_fraction, seed=config.seed)
-                nlu, _ = fit(train_part, val_part, config=config, language=spec.language,
-                             entities=spec.entities, learned=learned)
+            def trainer(examples):
+                train_part, val_part = split_examples(
+                    examples, fraction=config.validation_fraction, seed=config.seed
+                )
+                nlu, _ = fit(
+                    train_part,
+                    val_part,
+                    config=config,
+                    language=spec.language,
+                    entities=spec.entities,
+                    learned=learned,
+                )
                 return nlu.parse_batch
 
             result = cross_validate(training_examples(spec), train=trainer, folds=folds, seed=config.seed)
@@ -167,7 +194,9 @@ def evaluate(
 @app.command()
 def chat(
     skill: SkillRef = "bank_en",
-    debug: Annotated[bool, typer.Option("--debug", help="Show the parse, slots and active flow each turn.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the parse, slots and active flow each turn.")
+    ] = False,
     session: Annotated[str, typer.Option("--session", help="Session id.")] = "cli",
     retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model first.")] = False,
 ) -> None:
@@ -178,7 +207,9 @@ def chat(
         agent = Agent.from_skill(skill, retrain=retrain)
     except SkillsError as e:
         _fail(e)
-    typer.echo(f"Chatting with {agent.skill.name} (model {agent.nlu.version}). /reset starts over, /quit ends.")
+    typer.echo(
+        f"Chatting with {agent.skill.name} (model {agent.nlu.version}). /reset starts over, /quit ends."
+    )
     interactive = sys.stdin.isatty()
     while True:
         try:
@@ -210,7 +241,8 @@ def chat(
 def test_conversations(
     skill: SkillRef,
     tests: Annotated[
-        list[Path] | None, typer.Option("--tests", help="Conversation test files (default: <skill>/tests/*.yml).")
+        list[Path] | None,
+        typer.Option("--tests", help="Conversation test files (default: <skill>/tests/*.yml)."),
     ] = None,
     nlu_free: Annotated[
         bool, typer.Option("--no-nlu", help="NLU-independent: only turns given as intents + entities.")
@@ -236,6 +268,63 @@ def test_conversations(
     typer.echo(summarize(results))
     if any(not r.passed for r in results):
         raise typer.Exit(code=1)
+
+
+def serve_command(*, host: str, port: int, cwd: Path | None = None) -> list[str]:
+    """``bentoml serve`` of the Skills service: the root ``service.py`` when run from the repo, else the package."""
+    here = (cwd or Path.cwd()) / "service.py"
+    target = "service:SkillsService" if here.is_file() else "skills_core.serving.service:SkillsService"
+    return [sys.executable, "-m", "bentoml", "serve", target, "--host", host, "--port", str(port)]
+
+
+@app.command()
+def serve(
+    skill: SkillRef = "bank_en",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="HTTP port.")] = 3000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; 0.0.0.0 for every interface.")
+    ] = "127.0.0.1",
+    store: Annotated[
+        str, typer.Option("--store", help="Session store URL: memory:// or redis://host:6379/0.")
+    ] = "memory://",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="BentoML worker processes.")] = 1,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model tag to serve (default: the skill's stored model).")
+    ] = None,
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model first.")] = False,
+) -> None:
+    """Serve a skill over HTTP with BentoML (trains it first when no stored model matches the skill).
+
+    Other settings (tokens, limits, batching, device) come from SKILLS_* variables; see the README.
+    """
+    import os
+    import subprocess
+
+    from skills_core.runtime.skills import find_model, resolve_skill_path, train_and_store
+
+    try:
+        path = resolve_skill_path(skill)
+        spec = load_skill(path)
+        tag = model or (None if retrain else find_model(spec))
+        if tag is None:
+            typer.echo(f"no stored model matches skill {spec.name}: training one first")
+            _, _, tag = train_and_store(spec)
+    except SkillsError as e:
+        _fail(e)
+    env = {
+        **os.environ,
+        "SKILLS_SKILL": str(path.resolve()),
+        "SKILLS_MODEL": tag,
+        "SKILLS_STORE_URL": store,
+        "SKILLS_WORKERS": str(workers),
+    }
+    typer.echo(f"serving {spec.name} with model {tag} on http://{host}:{port} (store {store.split('?')[0]})")
+    process = subprocess.Popen(serve_command(host=host, port=port), env=env)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # the server got the Ctrl-C too: let it shut down cleanly
+        code = process.wait()
+    raise typer.Exit(code=code)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from skills_core.errors import SkillsError
@@ -110,7 +110,9 @@ class RedisStore(_Guarded):
         socket_timeout_s: float = 2.0,
         client: Any = None,
     ) -> None:
-        super().__init__(client if client is not None else connect(url, socket_timeout_s=socket_timeout_s), url)
+        super().__init__(
+            client if client is not None else connect(url, socket_timeout_s=socket_timeout_s), url
+        )
         self.ttl_s = ttl_s
         self.prefix = prefix
         self.lock_timeout_s = lock_timeout_s
@@ -182,10 +184,8 @@ class RedisStore(_Guarded):
             yield
         finally:
             tokens.pop(session_id, None)
-            try:
+            with suppress(StoreUnavailable):  # Redis went away: the lock's own expiry frees it
                 self._call(self._release_script, keys=[key], args=[token])
-            except StoreUnavailable:
-                pass  # Redis went away: the lock's own expiry frees it
 
     def __len__(self) -> int:
         """Sessions saved within their TTL."""

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from skills_core.errors import ConfigError, SkillsError
-from skills_core.runtime.device import release_memory
 from skills_core.runtime.plans import Plan, PlanStore
 from skills_core.spec.types import Parse
 
@@ -124,7 +123,9 @@ class ModelRegistry:
             try:
                 plan = self._adopt_or_reset(tag)
             except SkillsError as e:
-                logger.warning("model plan store unavailable at start (%s); serving %s until it answers", e, tag)
+                logger.warning(
+                    "model plan store unavailable at start (%s); serving %s until it answers", e, tag
+                )
                 plan = Plan(generation=0, base=tag, active=tag)
             try:
                 self._apply(plan)
@@ -133,7 +134,8 @@ class ModelRegistry:
                     raise
                 logger.error("stored model plan cannot be served (%s); serving %s", e, tag)
                 self._failed_generation = plan.generation
-                self._apply(Plan(generation=plan.generation, base=tag, active=tag))
+                self.last_error = str(e)
+                self._apply(Plan(generation=0, base=tag, active=tag))  # 0: not the stored plan
         if watch and self._thread is None:
             self._thread = threading.Thread(target=self._watch, name="skills-model-watch", daemon=True)
             self._thread.start()
@@ -161,7 +163,9 @@ class ModelRegistry:
     def routing(self) -> Routing:
         routing = self._routing
         if routing is None:
-            raise ConfigError("expected a loaded model; the registry has not been started. Fix: call start(tag)")
+            raise ConfigError(
+                "expected a loaded model; the registry has not been started. Fix: call start(tag)"
+            )
         return routing
 
     @property
@@ -179,7 +183,9 @@ class ModelRegistry:
         if routing.canary is None or keys is None:
             return routing.active.parse_batch(list(texts))
         if len(keys) != len(texts):
-            raise ConfigError(f"expected one routing key per text; found {len(keys)} keys for {len(texts)} texts")
+            raise ConfigError(
+                f"expected one routing key per text; found {len(keys)} keys for {len(texts)} texts"
+            )
         groups: dict[str, list[int]] = {}
         models: dict[str, Model] = {}
         for i, key in enumerate(keys):
@@ -195,7 +201,9 @@ class ModelRegistry:
     # -- admin -------------------------------------------------------------------------------------
     def swap(self, tag: str) -> dict[str, Any]:
         """Make ``tag`` the active model everywhere (the canary, if any, is dropped)."""
-        return self._change(lambda p: p.next(active=tag, previous=p.active, canary=None, percent=0.0), load=tag)
+        return self._change(
+            lambda p: p.next(active=tag, previous=p.active, canary=None, percent=0.0), load=tag
+        )
 
     def set_canary(self, tag: str, percent: float) -> dict[str, Any]:
         """Route ``percent`` % of sessions to ``tag``."""
@@ -208,7 +216,9 @@ class ModelRegistry:
 
         def change(p: Plan) -> Plan:
             if p.canary is None:
-                raise ConfigError("expected a canary to promote; there is none. Fix: start one with canary first")
+                raise ConfigError(
+                    "expected a canary to promote; there is none. Fix: start one with canary first"
+                )
             return p.next(active=p.canary, previous=p.active, canary=None, percent=0.0)
 
         return self._change(change)
@@ -259,20 +269,30 @@ class ModelRegistry:
             except ModelRefused as e:
                 self._failed_generation = plan.generation
                 self.last_error = str(e)
-                logger.error("model plan %d refused in this worker, keeping the current models: %s", plan.generation, e)
+                logger.error(
+                    "model plan %d refused in this worker, keeping the current models: %s", plan.generation, e
+                )
                 return False
         return True
 
     def _watch(self) -> None:
+        failing = False
         while not self._stop.wait(self.check_interval_s):
             try:
                 self.refresh()
                 if time.monotonic() - self._reported_at >= REPORT_EVERY_S:
                     self._report()
-            except SkillsError as e:
-                logger.warning("model plan check failed (will retry): %s", e)
-            except Exception:
-                logger.exception("model plan check failed (will retry)")
+                if failing:
+                    logger.info("model plan store answers again")
+                failing = False
+            except Exception as e:  # keep serving; say it once per outage, not every second
+                if not failing:
+                    logger.warning(
+                        "model plan check failed, will keep retrying: %s",
+                        e,
+                        exc_info=not isinstance(e, SkillsError),
+                    )
+                failing = True
 
     def _apply(self, plan: Plan, *, extra: dict[str, Model] | None = None) -> None:
         wanted = [plan.active] + ([plan.canary] if plan.canary else [])
@@ -299,6 +319,8 @@ class ModelRegistry:
             f", canary {plan.canary} at {plan.percent:g}%" if plan.canary else "",
         )
         if dropped:
+            from skills_core.runtime.device import release_memory  # torch: imported only when needed
+
             del models
             release_memory()
         self._report()

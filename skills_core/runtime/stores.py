@@ -12,10 +12,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlparse
 
 from skills_core.errors import ConfigError
+from skills_core.runtime.plans import FilePlanStore, PlanStore
 
 
 @runtime_checkable
@@ -92,7 +94,11 @@ class MemoryStore:
 
 
 def store_from_url(url: str = "memory://") -> SessionStore:
-    """``memory://?max_sessions=10000&ttl_s=86400`` or ``redis://host:port/db?ttl_s=86400``."""
+    """A session store from its URL.
+
+    ``memory://?max_sessions=10000&ttl_s=86400`` or
+    ``redis://[:password@]host:port/db?ttl_s=86400&prefix=skills:&lock_timeout_s=30&lock_wait_s=10``.
+    """
     parsed = urlparse(url)
     query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
     try:
@@ -103,10 +109,25 @@ def store_from_url(url: str = "memory://") -> SessionStore:
         if parsed.scheme in ("redis", "rediss"):
             from skills_core.runtime.redis_store import RedisStore
 
-            return RedisStore(url.split("?")[0], ttl_s=float(query.get("ttl_s", 86_400)))
+            return RedisStore(
+                url.split("?")[0],
+                ttl_s=float(query.get("ttl_s", 86_400)),
+                prefix=query.get("prefix", "skills:"),
+                lock_timeout_s=float(query.get("lock_timeout_s", 30)),
+                lock_wait_s=float(query.get("lock_wait_s", 10)),
+            )
     except ValueError as e:
-        raise ConfigError(f"expected numeric store options in {url!r}; {e}") from e
+        raise ConfigError(f"expected numeric store options in {url!r}; {e}. Fix the store URL") from e
     raise ConfigError(
         f"expected a session store URL starting with memory:// or redis://; found {url!r}. "
         "Fix: set SKILLS_STORE_URL to e.g. memory:// or redis://localhost:6379/0"
     )
+
+
+def plan_store_for(store: SessionStore, *, namespace: str, directory: str | Path) -> PlanStore:
+    """Where the model plan lives: beside the sessions in Redis, else a JSON file in ``directory``."""
+    from skills_core.runtime.redis_store import RedisStore
+
+    if isinstance(store, RedisStore):
+        return store.plans(namespace)
+    return FilePlanStore(Path(directory) / f"{namespace}.plan.json")
