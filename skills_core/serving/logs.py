@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import time
 from typing import Any
 
+from skills_core.analysis.pii import mask
+
 LOGGER_NAME = "skills_core"
 _MARK = "_skills_json"
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# 13-19 digits, optionally grouped by spaces or dashes (card numbers)
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-# 7+ digits with the usual phone punctuation, an optional leading +
-_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){6,}(?!\d)")
-
-_DATE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def mask_pii(text: str) -> str:
-    """``text`` with emails, card numbers and phone numbers replaced by ``<email>``, ``<card>``, ``<phone>``."""
-    text = _EMAIL.sub("<email>", text)
-    text = _CARD.sub("<card>", text)
-    return _PHONE.sub(lambda m: m.group(0) if _DATE.match(m.group(0)) else "<phone>", text)
+    """``text`` with emails, phones, cards, IBANs and Chinese IDs replaced (``[EMAIL]``, ``[CARD]``...).
+
+    The same checksum-validating detector as the text analysis (``skills_core.analysis.pii``).
+    """
+    return mask(text)
 
 
 def rfc3339_ns(ns: int) -> str:

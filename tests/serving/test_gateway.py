@@ -184,7 +184,7 @@ def test_passthrough_keeps_the_body_and_the_request_id() -> None:
 
 @pytest.mark.parametrize(
     ("log_text", "expected"),
-    [("masked", "call <phone>"), ("raw", "call +1 415 555 0100"), ("off", None)],
+    [("masked", "call [PHONE]"), ("raw", "call +1 415 555 0100"), ("off", None)],
 )
 def test_one_log_line_per_request(
     caplog: pytest.LogCaptureFixture, log_text: str, expected: str | None

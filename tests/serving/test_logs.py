@@ -17,11 +17,11 @@ TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$")
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
-        ("mail me at jane.doe+bank@example.co.uk please", "mail me at <email> please"),
-        ("card 4111 1111 1111 1111 exp 12/27", "card <card> exp 12/27"),
-        ("card 4111-1111-1111-1111", "card <card>"),
-        ("call +1 (415) 555-0100 now", "call <phone> now"),
-        ("call 020 7946 0958", "call <phone>"),
+        ("mail me at jane.doe+bank@example.co.uk please", "mail me at [EMAIL] please"),
+        ("card 4111 1111 1111 1111 exp 12/27", "card [CARD] exp 12/27"),
+        ("card 4111-1111-1111-1111", "card [CARD]"),
+        ("call +1 (415) 555-0100 now", "call [PHONE] now"),
+        ("call 020 7946 0958", "call [PHONE]"),
         ("send 50 dollars to Anna on 2025-03-05", "send 50 dollars to Anna on 2025-03-05"),
         ("my pin is 1234", "my pin is 1234"),
         ("", ""),

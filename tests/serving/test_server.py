@@ -82,7 +82,7 @@ def test_metrics_and_json_logs(server: Server) -> None:
     lines = [json.loads(x) for x in server.logs().splitlines() if x.startswith("{") and '"log-1"' in x]
     (line,) = lines
     assert TIMESTAMP.match(line["timestamp"]) and line["request_id"] and line["latency_ms"] > 0
-    assert line["text"] == "mail me at <email>" and line["model_version"]
+    assert line["text"] == "mail me at [EMAIL]" and line["model_version"]
     assert "jane@example.com" not in server.logs()
 
 
