@@ -116,9 +116,12 @@ def _candidates(ctx: TurnContext, parse: Parse) -> list[str]:
     return chosen[:CLARIFY_CANDIDATES]
 
 
-def _options(labels: list[str]) -> str:
+def options_text(labels: list[str], *, language: str = "en") -> str:
+    """Alternatives as one phrase for ``{options}``: ``a, b or c`` (Chinese: ``a、b还是c``)."""
     if len(labels) <= 1:
         return "".join(labels)
+    if language.split("-")[0].lower() == "zh":
+        return "、".join(labels[:-1]) + "还是" + labels[-1]
     return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
@@ -143,6 +146,11 @@ def fallback(ctx: TurnContext, parse: Parse, *, unsure: bool) -> None:
     ctx.emit(FallbackTriggered(reason=reason, candidates=candidates))
     if candidates:
         labels = [ctx.index.intent_label(c) for c in candidates]
-        ctx.say("utter_clarify", policy="clarify", extra={"options": _options(labels)}, buttons=labels)
+        ctx.say(
+            "utter_clarify",
+            policy="clarify",
+            extra={"options": options_text(labels, language=ctx.skill.language)},
+            buttons=labels,
+        )
     else:
         ctx.say(settings.fallback_response, policy="fallback", detail=reason)

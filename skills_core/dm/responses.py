@@ -27,6 +27,7 @@ DEFAULT_RESPONSES: dict[str, list[str]] = {
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_YUAN_CODES = {"CNY", "RMB"}
 
 
 def humanize(name: str) -> str:
@@ -66,7 +67,11 @@ def _format_datetime(text: str, language: str) -> str:
 
 
 def format_value(value: Any, *, kind: str = "any", language: str = "en") -> str:
-    """A slot value as text: money with its currency, dates spelled out, numbers without ``.0``."""
+    """A slot value as text: money with its currency, dates spelled out, numbers without ``.0``.
+
+    Money: ``$50.00``, ``€1,234.50``, ``3.00 CHF``; yuan in a Chinese skill (``language`` zh*) as
+    ``500.00元`` (``500.00 CNY`` elsewhere).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -76,7 +81,10 @@ def format_value(value: Any, *, kind: str = "any", language: str = "en") -> str:
             amount = value.get("amount")
             currency = value.get("currency")
             number = f"{amount:,.2f}" if isinstance(amount, int | float) else str(amount)
-            symbol = _CURRENCY_SYMBOLS.get(str(currency).upper()) if currency else None
+            code = str(currency).upper() if currency else None
+            if code in _YUAN_CODES and language.split("-")[0].lower() == "zh":
+                return f"{number}元"  # Chinese writes yuan after the number ("500.00元")
+            symbol = _CURRENCY_SYMBOLS.get(code) if code else None
             if symbol:
                 return f"{symbol}{number}"
             return f"{number} {currency}" if currency else number

@@ -7,26 +7,33 @@ The rules, in order:
    the normalised value (a canonical synonym, a parsed date...). The match is then *confirmed*.
    This is how a model tells apart two entities of one type (``departure`` and ``return`` dates): the
    built-in finder proposes every date mention under both names, and the model's label picks one.
-2. **The model's choice.** A rule match that overlaps a learned span of a *different* entity is
-   dropped when
+2. **The model's choice.** A rule match of entity Y covered by a learned span of a *different*
+   entity X is dropped when the model could have told them apart and chose X:
 
-   a. its entity is one the model was trained to tag (``trained``): the model could have chosen
-      that entity here and chose another from the context ("actually, make it [50](amount)": the
-      ``count`` number found in "50" yields to the learned ``amount``), or
-   b. it is a ``builtin`` match: a value type proposes every mention of its type under every entity
-      declared with it, whatever the context (every bare number is a ``count`` candidate), so it says
-      what the value is, not which entity it belongs to.
+   a. Y is an entity the model was trained to tag (``trained``), or the match is ``builtin``: a value
+      type proposes every mention of its type under every entity declared with it, whatever the
+      context (every bare number is a ``count`` candidate), so it says what the value is, not whose;
+   b. and either X is itself a value type (``typed``: money, number, datetime...), so the model
+      picked between two readings of the same value ("actually, make it [50](amount)": the
+      ``count`` proposed for "50" yields to the learned ``amount``), or the learned span is longer
+      than the match, which is then a part of a bigger mention ("May" in the recipient "May Smith",
+      "50" in the amount "50 dollars").
 
-   A ``lookup`` or ``regex`` match of an entity the model never learned is the author's specific
-   pattern, and the model knows nothing about that entity: it is kept and competes by rule 3.
-   Learned spans from a model that knows no entity (``trained`` empty) veto builtin matches only.
+   So a free-text entity tagged over exactly a value mention (a recipient ``300元``) does not erase
+   the value: the two compete by rule 3, where the rule match wins the tie on confidence. Nothing is
+   dropped by a learned span that covers only *part* of a match (a boundary slip such as ``万元``
+   inside the amount ``十万元``), by a span without a value (a typed entity whose text does not
+   parse, such as ``0000`` tagged as a ``phone``), or for a ``lookup``/``regex`` match of an entity
+   the model never learned (the author's specific pattern, about which the model knows nothing).
 3. **Overlaps.** Remaining candidates that overlap are resolved greedily, best first:
 
    a. entities with source ``given`` (supplied by the caller) first, then confirmed matches;
    b. the longer span;
    c. the higher confidence (rule matches carry 1.0, so they beat an equally long model span);
    d. the earlier start;
-   e. the source: given > builtin > regex > lookup > model;
+   e. the source: given > regex > lookup > builtin > model: an author's pattern or table names one
+      entity, a built-in value type proposes its mention under every entity of that type (card
+      digits after "card " are the regex's ``card_last4``, not the ``count`` every number is);
    f. the entity name, then the value's ``repr`` (a total order, so the input order never matters).
 
 4. Mentions that overlap nothing better are all kept; the result is sorted by start, end and entity.
@@ -40,7 +47,7 @@ from collections.abc import Collection, Iterable
 
 from skills_core.spec.types import Entity
 
-SOURCE_PRIORITY = ("given", "builtin", "regex", "lookup", "model")
+SOURCE_PRIORITY = ("given", "regex", "lookup", "builtin", "model")
 """Sources from most to least trusted (tie-break 3e)."""
 
 _SOURCE_RANK = {source: rank for rank, source in enumerate(SOURCE_PRIORITY)}
@@ -67,8 +74,23 @@ def _priority(item: tuple[Entity, bool]) -> tuple[int, int, int, float, int, int
     )
 
 
+def _covers(span: Entity, match: Entity, *, trained: Collection[str], typed: Collection[str]) -> bool:
+    """Whether the learned ``span`` of another entity makes the model's choice over ``match`` (rule 2)."""
+    if span.source == "given" or span.value is None or span.entity == match.entity:
+        return False
+    if not (span.start <= match.start and match.end <= span.end):
+        return False
+    if match.entity not in trained and match.source != "builtin":
+        return False
+    return span.entity in typed or span.end - span.start > match.end - match.start
+
+
 def merge_entities(
-    learned: Iterable[Entity], rules: Iterable[Entity], *, trained: Collection[str] = ()
+    learned: Iterable[Entity],
+    rules: Iterable[Entity],
+    *,
+    trained: Collection[str] = (),
+    typed: Collection[str] = (),
 ) -> list[Entity]:
     """One non-overlapping list of entities from learned spans and rule matches (see the module rules).
 
@@ -77,6 +99,8 @@ def merge_entities(
             and any ``given`` entities.
         rules: Matches from ``RuleExtractor.extract`` (lookup, regex, builtin); they may overlap.
         trained: The entities the model was trained to tag (its BIO labels), for rule 2a.
+        typed: The entities declared with a built-in value type (money, number, datetime, email,
+            phone), for rule 2b.
 
     Returns:
         Entities sorted by ``(start, end, entity)``, no two overlapping.
@@ -92,15 +116,11 @@ def merge_entities(
             if match.source in _RULE_SOURCES and match.entity == span.entity and overlaps(span, match):
                 confirmed.add(j)
                 absorbed.add(i)
-    known = frozenset(trained)
+    known, kinds = frozenset(trained), frozenset(typed)
     vetoed = {
         j
         for j, match in enumerate(matches)
-        if j not in confirmed
-        and (match.entity in known or match.source == "builtin")
-        and any(
-            span.source != "given" and span.entity != match.entity and overlaps(span, match) for span in model
-        )
+        if j not in confirmed and any(_covers(span, match, trained=known, typed=kinds) for span in model)
     }
     candidates = [(m, j in confirmed) for j, m in enumerate(matches) if j not in vetoed]
     candidates += [(e, False) for i, e in enumerate(model) if i not in absorbed]

@@ -140,6 +140,7 @@ class NLU:
         self._start = start_allowed(meta.tags)
         # the entities the tagger can label (merge: its choice beats rule proposals for the others)
         self._trained = frozenset(tag[2:] for tag in meta.tags if tag.startswith("B-"))
+        self._typed = frozenset(name for name, d in meta.entities.items() if d.type != "text")
 
     # -- inference -------------------------------------------------------------------------
     @property
@@ -225,6 +226,7 @@ class NLU:
             self._model_entities(text, words, tag_logp, now=now),
             self.rules.extract(text, now=now),
             trained=self._trained,
+            typed=self._typed,
         )
         return Parse(
             text=text,

@@ -55,10 +55,9 @@ class Checker:
             return
         valid = sorted(self.names(kind))
         close = difflib.get_close_matches(name, valid, n=1)
+        shown = f"no {kind} is declared"
         if valid:
             shown = ", ".join(valid[:12]) + (", ..." if len(valid) > 12 else "")
-        else:
-            shown = f"no {kind} is declared"
         hint = f"did you mean '{close[0]}'? Otherwise declare" if close else "declare"
         self.add(
             path,
@@ -67,15 +66,21 @@ class Checker:
             fix=f"{hint} '{name}' under '{_SECTION_OF[kind]}:'",
         )
 
-    def check_text(self, path: Sequence[str | int], text: str) -> None:
-        """Check a response name (``utter_*``) exists, or the ``{slot}`` placeholders of inline text."""
+    def check_text(self, path: Sequence[str | int], text: str, *, variables: Collection[str] = ()) -> None:
+        """Check a response name (``utter_*``) exists, or the ``{slot}`` placeholders of inline text.
+
+        Args:
+            variables: Non-slot placeholders the dialogue manager passes here (see ``spec.variables``).
+        """
         if text.startswith("utter_"):
             self.require(path, "response", text)
         else:
-            self.check_placeholders(path, text)
+            self.check_placeholders(path, text, variables=variables)
 
-    def check_placeholders(self, path: Sequence[str | int], text: str) -> None:
-        """Check every ``{slot}`` placeholder in ``text`` names a declared slot."""
+    def check_placeholders(
+        self, path: Sequence[str | int], text: str, *, variables: Collection[str] = ()
+    ) -> None:
+        """Check every ``{name}`` placeholder in ``text`` names a declared slot or one of ``variables``."""
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
         except ValueError as e:
@@ -95,5 +100,5 @@ class Checker:
                     found=f"an empty placeholder in {text!r}",
                     fix="write '{slot_name}', or '{{}}' for literal braces",
                 )
-            else:
+            elif base not in variables:
                 self.require(path, "slot", base)

@@ -5,7 +5,8 @@ item; those lines go into a :class:`SourceMap` keyed by JSON path, so that a pyd
 ``("intents", "greet", "examples", 3)`` or a semantic problem found later points at the right line.
 
 A folder is merged (see :mod:`skills_core.spec.merge`): every ``*.yml`` / ``*.yaml`` file under
-it, recursively, sorted by relative path, hidden files and folders skipped. Problems are collected
+it, recursively, sorted by relative path; hidden files and folders, and folders named ``tests``
+(conversation tests live there, see ``skills_core.dm.testing``), are skipped. Problems are collected
 in three passes (YAML syntax, schema, semantic checks) and raised together as one ``SpecError``.
 """
 
@@ -78,8 +79,20 @@ def load_skill_text(
     return _build([doc] if doc else [], problems, default_file=filename, min_examples=min_examples)
 
 
+TESTS_FOLDER = "tests"
+"""Subfolders of a skill with this name hold conversation tests and are not part of the skill."""
+
+
+def _skipped(relative: Path) -> bool:
+    folders = relative.parts[:-1]
+    return any(part.startswith(".") for part in relative.parts) or TESTS_FOLDER in folders
+
+
 def skill_files(path: Path) -> list[Path]:
     """The YAML files that make up the skill at ``path`` (a file, or a folder searched recursively).
+
+    In a folder, hidden files and folders (``.name``) and every subfolder named ``tests`` are skipped:
+    ``<skill>/tests/*.yml`` hold conversation tests (``skills test``), not skill definitions.
 
     Raises:
         SpecError: the path does not exist, is not YAML, or the folder holds no YAML file.
@@ -95,9 +108,7 @@ def skill_files(path: Path) -> list[Path]:
             (
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in SKILL_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                if p.suffix.lower() in SKILL_SUFFIXES and p.is_file() and not _skipped(p.relative_to(path))
             ),
             key=lambda p: p.relative_to(path).as_posix(),
         )

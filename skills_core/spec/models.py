@@ -113,6 +113,22 @@ class DialogueSettings(_Model):
     )
 
 
+class AnalyserDef(_Model):
+    """A text classifier (sentiment, urgency...): labelled examples, trained like the intents."""
+
+    description: str = ""
+    labels: dict[str, list[str]] = Field(description="Label -> example texts (plain text, no markup).")
+    mode: Literal["fast", "finetune"] | None = Field(
+        default=None, description="Training mode; default: the skill's nlu mode."
+    )
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _empty_labels(cls, v: Any) -> Any:
+        # `negative:` with nothing under it (yet) is a label without examples, reported by validation
+        return {k: ([] if x is None else x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
 class Skill(_Model):
     """A whole skill: NLU data, slots, responses and flows."""
 
@@ -128,12 +144,21 @@ class Skill(_Model):
     flows: dict[str, Flow] = Field(default_factory=dict)
     settings: DialogueSettings = Field(default_factory=DialogueSettings)
     nlu: dict[str, Any] = Field(default_factory=dict, description="NLU config overrides (see nlu.NLUConfig).")
+    analysers: dict[str, AnalyserDef] = Field(
+        default_factory=dict, description="Text classifiers run on every message (see skills_core.analysis)."
+    )
 
     @field_validator("version", mode="before")
     @classmethod
     def _version_as_text(cls, v: Any) -> Any:
         # `version: 1` reads as an int in YAML; the schema version is the string "1"
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("analysers", mode="before")
+    @classmethod
+    def _no_analysers(cls, v: Any) -> Any:
+        # `analysers:` with nothing under it (yet) is an empty section, like the other sections
+        return {} if v is None else v
 
     @field_validator("responses", mode="before")
     @classmethod

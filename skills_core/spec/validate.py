@@ -14,7 +14,9 @@ from skills_core.spec.checker import ANY, Checker
 from skills_core.spec.models import Skill
 from skills_core.spec.sourcemap import SourceMap
 from skills_core.spec.types import OUT_OF_SCOPE
+from skills_core.spec.validate_analysers import check_analysers
 from skills_core.spec.validate_flows import check_flows
+from skills_core.spec.variables import response_variables
 
 DEFAULT_MIN_EXAMPLES = 2
 
@@ -44,6 +46,7 @@ def validate_skill(
     _check_slots(checker)
     _check_responses(checker)
     check_flows(checker)
+    check_analysers(checker, min_examples)
     return checker.problems
 
 
@@ -165,6 +168,7 @@ def _check_slots(c: Checker) -> None:
 
 
 def _check_responses(c: Checker) -> None:
+    passed = response_variables(c.skill)
     for name, variants in c.skill.responses.items():
         if not variants:
             c.add(
@@ -174,4 +178,4 @@ def _check_responses(c: Checker) -> None:
                 fix=f"give it text, e.g. '{name}: [Hello!]', or delete it",
             )
         for i, variant in enumerate(variants):
-            c.check_placeholders(("responses", name, i), variant.text)
+            c.check_placeholders(("responses", name, i), variant.text, variables=passed.get(name, ()))

@@ -19,6 +19,7 @@ from skills_core.spec.flows import (
     SayStep,
     Validation,
 )
+from skills_core.spec.variables import INVALID, SLOT_LABEL
 
 Path = tuple[str | int, ...]
 
@@ -72,7 +73,7 @@ def _check_step(c: Checker, path: Path, step: object, step_ids: list[str]) -> No
     if isinstance(step, CollectStep):
         c.require((*path, "collect"), "slot", step.collect)
         if step.prompt is not None:
-            c.check_text((*path, "prompt"), step.prompt)
+            c.check_text((*path, "prompt"), step.prompt, variables=SLOT_LABEL)
         _check_reprompt(c, path, step)
         if step.validate_ is not None:
             _check_validation(c, (*path, "validate"), step.validate_)
@@ -116,7 +117,9 @@ def _check_step(c: Checker, path: Path, step: object, step_ids: list[str]) -> No
 def _check_reprompt(c: Checker, path: Path, step: CollectStep | ConfirmStep) -> None:
     reprompt = getattr(step, "reprompt", None)
     if isinstance(reprompt, str):
-        c.check_text((*path, "reprompt"), reprompt)
+        c.check_text(
+            (*path, "reprompt"), reprompt, variables=SLOT_LABEL if isinstance(step, CollectStep) else ()
+        )
 
 
 def _check_condition(c: Checker, path: Path, condition: Condition) -> None:
@@ -125,7 +128,7 @@ def _check_condition(c: Checker, path: Path, condition: Condition) -> None:
 
 def _check_validation(c: Checker, path: Path, validation: Validation) -> None:
     if validation.error is not None:
-        c.check_text((*path, "error"), validation.error)
+        c.check_text((*path, "error"), validation.error, variables=INVALID)
     if validation.pattern is not None:
         try:
             re.compile(validation.pattern)

@@ -14,7 +14,9 @@ runner = CliRunner()
 
 
 def test_train_saves_to_the_model_store_and_a_folder(tiny_skill_path: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["train", str(tiny_skill_path), "--epochs", "3", "--output", str(tmp_path / "m")])
+    result = runner.invoke(
+        app, ["train", str(tiny_skill_path), "--epochs", "3", "--output", str(tmp_path / "m")]
+    )
     assert result.exit_code == 0, result.output
     assert "saved: skills-tiny_bank:" in result.output
     assert "validation intent accuracy" in result.output

@@ -8,6 +8,7 @@ import pytest
 from dm_support import Bank
 
 from skills_core.dm import ActionRegistry, DialogueManager, format_value
+from skills_core.dm.repair import options_text
 from skills_core.dm.responses import ResponseRenderer, choose_variation
 from skills_core.dm.slots import all_hold, check, coerce, holds, owned_slots
 from skills_core.errors import DialogueError, SpecError
@@ -94,6 +95,10 @@ def test_a_list_of_conditions_must_all_hold() -> None:
         ({"amount": 1234.5, "currency": "EUR"}, "money", "en", "€1,234.50"),
         ({"amount": 3, "currency": "CHF"}, "money", "en", "3.00 CHF"),
         ({"amount": 3, "currency": None}, "money", "en", "3.00"),
+        ({"amount": 500, "currency": "CNY"}, "money", "zh", "500.00元"),
+        ({"amount": 12450, "currency": "cny"}, "money", "zh-CN", "12,450.00元"),
+        ({"amount": 500, "currency": "CNY"}, "money", "en", "500.00 CNY"),
+        ({"amount": 50, "currency": "USD"}, "money", "zh", "$50.00"),
         ("2025-03-05", "datetime", "en", "March 5, 2025"),
         ("2025-03-05T14:30:00", "datetime", "en", "March 5, 2025 at 14:30"),
         ("2025-03-05T14:30:00", "datetime", "de", "2025-03-05 14:30"),
@@ -162,3 +167,17 @@ def test_missing_actions_are_reported_at_construction(skill: Skill) -> None:
     with pytest.raises(DialogueError, match=r"missing: action 'do_transfer'.*registered actions: none"):
         DialogueManager(skill, actions=ActionRegistry())
     DialogueManager(skill, actions=ActionRegistry(), check=False)  # opt out
+
+
+@pytest.mark.parametrize(
+    ("labels", "language", "text"),
+    [
+        (["sending money"], "en", "sending money"),
+        (["sending money", "checking your balance"], "en", "sending money or checking your balance"),
+        (["a", "b", "c"], "en", "a, b or c"),
+        (["转账", "查询余额"], "zh", "转账还是查询余额"),
+        (["转账", "查询余额", "挂失"], "zh-CN", "转账、查询余额还是挂失"),
+    ],
+)
+def test_clarification_options_read_naturally(labels: list[str], language: str, text: str) -> None:
+    assert options_text(labels, language=language) == text

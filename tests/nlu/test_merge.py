@@ -49,7 +49,7 @@ def test_agreeing_rule_replaces_learned_span_and_gives_its_value() -> None:
 
 def test_agreement_beats_a_longer_match_of_another_entity() -> None:
     # The model says "tomorrow at 5pm" is the departure; the builtin proposes it under both names and a
-    # longer unrelated regex match overlaps it. The confirmed one wins (rule 2a before 2b).
+    # longer unrelated regex match overlaps it. The confirmed one wins (rule 3a before 3b).
     learned = [ent("departure", 32, 43, confidence=0.7)]
     rules = [
         ent("departure", 32, 47, "builtin", value="d"),
@@ -68,18 +68,19 @@ def test_model_label_picks_between_entities_of_one_type() -> None:
 @pytest.mark.parametrize(
     ("candidates", "winner"),
     [
-        # 2b: the longer span, even from the model against a rule
+        # 3b: the longer span, even from the model against a rule
         ([ent("place", 9, 22, confidence=0.5), ent("city", 9, 17, "lookup")], ("place", 9, 22, "model")),
-        # 2c: same length, higher confidence
+        # 3c: same length, higher confidence
         ([ent("a", 9, 17, confidence=0.9), ent("b", 9, 17, confidence=0.8)], ("a", 9, 17, "model")),
         ([ent("a", 9, 17, confidence=0.9), ent("b", 9, 17, "lookup")], ("b", 9, 17, "lookup")),
-        # 2d: same length and confidence, earlier start
+        # 3d: same length and confidence, earlier start
         ([ent("a", 13, 17, confidence=0.9), ent("b", 10, 14, confidence=0.9)], ("b", 10, 14, "model")),
-        # 2e: the source
+        # 3e: the source (entity-specific rules before the generic built-in types)
         ([ent("x", 9, 17, "lookup"), ent("y", 9, 17, "regex")], ("y", 9, 17, "regex")),
-        ([ent("x", 9, 17, "regex"), ent("y", 9, 17, "builtin")], ("y", 9, 17, "builtin")),
+        ([ent("x", 9, 17, "regex"), ent("y", 9, 17, "builtin")], ("x", 9, 17, "regex")),
+        ([ent("x", 9, 17, "builtin"), ent("y", 9, 17, "lookup")], ("y", 9, 17, "lookup")),
         ([ent("x", 9, 17, "lookup"), ent("y", 9, 17, "model")], ("x", 9, 17, "lookup")),
-        # 2f: the entity name, then the value
+        # 3f: the entity name, then the value
         ([ent("b", 9, 17, "lookup"), ent("a", 9, 17, "lookup")], ("a", 9, 17, "lookup")),
     ],
 )
@@ -150,7 +151,8 @@ def test_shuffled_input_gives_the_same_output() -> None:
 
 
 # Rule 2: the model's choice between entities. Text positions in CORRECTION.
-CORRECTION = "actually, make it 50 for card 4821"
+CORRECTION = "actually, make it 50 for card 4821 to May Smith"
+TYPED = {"amount", "count", "phone", "when"}  # entities with a built-in value type
 
 
 def cent(entity: str, surface: str, source: EntitySource = "model", confidence: float = 0.8) -> Entity:
@@ -169,21 +171,41 @@ def cent(entity: str, surface: str, source: EntitySource = "model", confidence: 
 @pytest.mark.parametrize(
     ("learned", "rules", "trained", "winners"),
     [
-        # 2a: the bare-number builtin proposes "50" as a count; the model, which knows count, says amount
+        # 2a+2b: the bare-number builtin proposes "50" as a count; the learned amount (a value type) wins
         (
             [cent("amount", "50")],
             [cent("count", "50", "builtin")],
             {"amount", "count"},
             [("amount", "model")],
         ),
-        # 2b: a builtin yields to the learned span even when the model never learned that entity
+        # ...whether or not the model knows count: a builtin says what the value is, not whose it is
         ([cent("amount", "50")], [cent("count", "50", "builtin")], {"amount"}, [("amount", "model")]),
         ([cent("amount", "50")], [cent("count", "50", "builtin")], set(), [("amount", "model")]),
-        # 2a: a regex of an entity the model knows yields too (the model chose another label here)
+        # a regex of an entity the model knows yields to a value-type label on the same span...
         ([cent("count", "4821")], [cent("card", "4821", "regex")], {"count", "card"}, [("count", "model")]),
         # ...but a regex/lookup of an entity the model never learned keeps its place (rule 3: confidence)
         ([cent("count", "4821")], [cent("card", "4821", "regex")], {"count"}, [("card", "regex")]),
         ([cent("count", "4821")], [cent("card", "4821", "lookup")], {"count"}, [("card", "lookup")]),
+        # a free-text entity over exactly a value mention does not erase it (2b): rule 3 keeps the rule
+        (
+            [cent("recipient", "50")],
+            [cent("amount", "50", "builtin")],
+            {"recipient", "amount"},
+            [("amount", "builtin")],
+        ),
+        (
+            [cent("recipient", "4821")],
+            [cent("card", "4821", "regex")],
+            {"recipient", "card"},
+            [("card", "regex")],
+        ),
+        # ...but a longer free-text span makes the match part of a bigger mention ("May" in "May Smith")
+        (
+            [cent("recipient", "May Smith")],
+            [cent("when", "May", "builtin")],
+            {"recipient"},
+            [("recipient", "model")],
+        ),
         # agreement still comes first, and the other proposals on that span are dropped
         (
             [cent("card", "4821")],
@@ -191,12 +213,13 @@ def cent(entity: str, surface: str, source: EntitySource = "model", confidence: 
             {"card", "count"},
             [("card", "regex")],
         ),
-        # no learned span on the mention: the rules decide among themselves as before
+        # no learned span on the mention: the rules decide among themselves (3e: the entity's own
+        # regex before the number every run of digits is)
         (
             [],
             [cent("card", "4821", "regex"), cent("count", "4821", "builtin")],
             {"card", "count"},
-            [("count", "builtin")],
+            [("card", "regex")],
         ),
         # a given entity (the caller's) still wins over everything
         ([cent("amount", "50", "given")], [cent("count", "50", "builtin")], {"count"}, [("amount", "given")]),
@@ -205,16 +228,52 @@ def cent(entity: str, surface: str, source: EntitySource = "model", confidence: 
 def test_learned_span_wins_over_another_entity_it_could_have_chosen(
     learned: list[Entity], rules: list[Entity], trained: set[str], winners: list[tuple[str, str]]
 ) -> None:
-    merged = merge_entities(learned, rules, trained=trained)
+    merged = merge_entities(learned, rules, trained=trained, typed=TYPED)
     assert [(e.entity, e.source) for e in merged] == winners
-    assert merge_entities(list(reversed(learned)), list(reversed(rules)), trained=sorted(trained)) == merged
+    again = merge_entities(
+        list(reversed(learned)), list(reversed(rules)), trained=sorted(trained), typed=TYPED
+    )
+    assert again == merged
 
 
 def test_a_vetoed_match_does_not_hide_other_mentions() -> None:
     learned = [cent("amount", "50"), cent("card", "4821")]
     rules = [cent("count", "50", "builtin"), cent("count", "4821", "builtin"), cent("card", "4821", "regex")]
-    merged = merge_entities(learned, rules, trained={"amount", "card", "count"})
+    merged = merge_entities(learned, rules, trained={"amount", "card", "count"}, typed=TYPED)
     assert [(e.entity, e.text, e.source) for e in merged] == [
         ("amount", "50", "model"),
         ("card", "4821", "regex"),
     ]
+
+
+def test_a_learned_span_inside_a_longer_match_vetoes_nothing() -> None:
+    # The tagger slipped and tagged "万元" (part of the amount "十万元") as a recipient: the exact
+    # builtin amount is not erased, it wins as the longer span (rule 3).
+    text = "给王强汇十万元"
+
+    def span(entity: str, start: int, end: int, source: EntitySource = "model") -> Entity:
+        confidence = 1.0 if source != "model" else 0.7
+        return Entity(
+            entity=entity,
+            start=start,
+            end=end,
+            text=text[start:end],
+            value=text[start:end],
+            source=source,
+            confidence=confidence,
+        )
+
+    learned = [span("recipient", 1, 3), span("recipient", 5, 7)]
+    rules = [span("amount", 4, 7, "builtin")]
+    merged = merge_entities(learned, rules, trained={"amount", "recipient"}, typed={"amount"})
+    assert [(e.entity, e.text, e.source) for e in merged] == [
+        ("recipient", "王强", "model"),
+        ("amount", "十万元", "builtin"),
+    ]
+
+
+def test_a_learned_span_that_does_not_parse_vetoes_nothing() -> None:
+    # "4821" tagged as a phone number does not parse as one (value None): the card regex stands.
+    phone = cent("phone", "4821").model_copy(update={"value": None})
+    merged = merge_entities([phone], [cent("card", "4821", "regex")], trained={"phone", "card"}, typed=TYPED)
+    assert [(e.entity, e.source) for e in merged] == [("card", "regex")]

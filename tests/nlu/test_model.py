@@ -61,10 +61,22 @@ def test_out_of_scope_examples_fall_back_with_a_reason(fast_nlu: NLU) -> None:
     assert parse.ranking and parse.ranking[0].name != OUT_OF_SCOPE
 
 
+def _decisions(parse) -> dict:
+    data = parse.model_dump(exclude={"confidence", "ranking"})
+    data["ranking"] = [r.name for r in parse.ranking]
+    data["entities"] = [{k: v for k, v in e.items() if k != "confidence"} for e in data["entities"]]
+    return data
+
+
 def test_parse_equals_parse_batch(fast_nlu: NLU) -> None:
-    one_by_one = [fast_nlu.parse(t).model_dump() for t in PROBES]
-    batched = [p.model_dump() for p in fast_nlu.parse_batch(PROBES, batch_size=3)]
-    assert one_by_one == batched
+    # Padding changes the floating-point summation order, so confidences agree to 1e-5 and every
+    # decision (intent, fallback, ranking order, entities and values) is identical.
+    one_by_one = [fast_nlu.parse(t) for t in PROBES]
+    batched = fast_nlu.parse_batch(PROBES, batch_size=3)
+    assert [_decisions(p) for p in one_by_one] == [_decisions(p) for p in batched]
+    for a, b in zip(one_by_one, batched, strict=True):
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-5)
+        assert [r.confidence for r in a.ranking] == pytest.approx([r.confidence for r in b.ranking], abs=1e-5)
 
 
 def test_spans_are_character_offsets_into_the_original_text(fast_nlu: NLU) -> None:
@@ -149,7 +161,7 @@ def test_finetune_mode_saves_its_encoder_and_reloads(tiny_skill, tmp_path: Path)
 
 def test_char_encoder_learns_chinese_and_keeps_character_spans(tiny_zh_path: Path, tmp_path: Path) -> None:
     skill = load_skill(tiny_zh_path)
-    config = NLUConfig(encoder="char", epochs=60, patience=60, validation_fraction=0.0, progress=False)
+    config = NLUConfig(encoder="char", epochs=30, patience=30, validation_fraction=0.0, progress=False, hash_buckets=2**14)
     nlu, _ = train_nlu(skill, config=config)
     examples = training_examples(skill)
     parses = nlu.parse_batch([ex.text for ex in examples])

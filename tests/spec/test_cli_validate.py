@@ -72,3 +72,21 @@ def test_validate_missing_path(runner: CliRunner, tmp_path: Path) -> None:
 def test_no_arguments_shows_the_commands(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "validate" in result.output
+
+
+@pytest.mark.parametrize(("name", "language"), [("bank_en", "en"), ("bank_zh", "zh")])
+def test_validate_accepts_a_bundled_skill_name(runner: CliRunner, name: str, language: str) -> None:
+    result = runner.invoke(app, ["validate", name])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"OK: {name} (")
+
+
+def test_an_existing_path_wins_over_a_bundled_name(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bank_en").mkdir()
+    (tmp_path / "bank_en" / "skill.yml").write_text("name: local\nintents: {greet: {examples: [hi, hello]}}\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate", "bank_en"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK: local (1 intent,")

@@ -100,6 +100,36 @@ def test_folder_merges_files_recursively_in_sorted_order(write_files: WriteFiles
     assert skill.responses["utter_greet"][0].text == "Hello!"
 
 
+
+def test_tests_folders_hold_conversations_and_are_not_merged(write_files: WriteFiles) -> None:
+    conversations = """
+        conversations:
+          - name: hello
+            turns: [{user: hi, intent: greet}]
+        """
+    root = write_files(
+        {
+            "skill.yml": """
+                name: with_tests
+                language: en
+                intents:
+                  greet:
+                    examples: [hi, hello]
+                """,
+            "tests/conversations.yml": conversations,
+            "nlu/tests/more.yml": conversations,
+            "nlu/extra.yml": "intents: {bye: {examples: [bye, see you]}}",
+            "tests.yml": "responses: {utter_greet: [Hello!]}",
+        }
+    )
+    files = [p.relative_to(root).as_posix() for p in skill_files(root)]
+    assert files == ["nlu/extra.yml", "skill.yml", "tests.yml"]
+    skill = load_skill(root)
+    assert sorted(skill.intents) == ["bye", "greet"]
+    assert list(skill.responses) == ["utter_greet"]
+    # the folder given may itself be named tests: only subfolders are skipped
+    assert skill_files(root / "tests") == [root / "tests" / "conversations.yml"]
+
 def test_concatenated_examples_keep_their_own_file_and_line(write_files: WriteFiles) -> None:
     root = write_files(
         {

@@ -736,3 +736,63 @@ def test_every_kind_of_valid_reference_is_accepted() -> None:
     )
     skill = load_skill_text(text)
     assert list(skill.flows) == ["pay", "help"]
+
+
+BUILTIN_OVERRIDES = """
+    slots:
+      amount: {type: money}
+    responses:
+      utter_clarify: ["您是想{options}吗？"]
+      utter_resume: ["我们继续{flow_label}。"]
+      utter_cancelled: ["Stopped {flow_label}."]
+      utter_step_failed: ["Sorry, I stopped {flow_label}."]
+      utter_invalid: ["{value} is not valid for {slot_label}: it should be {expected}."]
+      utter_invalid_amount: ["{value} won't do, {expected} please."]
+      utter_ask: ["What is the {slot_label}?"]
+      utter_ask_amount: ["How much ({slot_label})?"]
+      utter_corrected: ["Changed {slot_label} to {value}."]
+      utter_amount_limits: ["{value} is not {expected}."]
+      utter_amount_again: ["The {slot_label}, please?"]
+    flows:
+      pay:
+        intents: [greet]
+        steps:
+          - collect: amount
+            reprompt: utter_amount_again
+            validate: {min: 1, error: utter_amount_limits}
+          - collect: amount
+            prompt: "Inline {slot_label}?"
+            validate: {max: 9, error: "{value} is over {expected}"}
+"""
+
+
+def test_builtin_responses_may_use_the_variables_the_dm_passes() -> None:
+    skill = load_skill_text(_skill(BUILTIN_OVERRIDES))
+    assert "utter_clarify" in skill.responses
+
+
+@pytest.mark.parametrize(
+    ("response", "text", "unknown"),
+    [
+        ("utter_greet", "Hi {options}", "options"),  # a skill response gets no built-in variables
+        ("utter_clarify", "Did you mean {flow_label}?", "flow_label"),  # only its own variables
+        ("utter_resume", "Back to {slot_label}", "slot_label"),
+        ("utter_ask_amount", "{expected}?", "expected"),
+    ],
+)
+def test_variables_are_accepted_only_where_they_are_passed(
+    problems_of: Callable[..., list[Problem]], response: str, text: str, unknown: str
+) -> None:
+    body = f"slots:\n  amount: {{type: money}}\nresponses:\n  {response}: [{text!r}]\n"
+    (problem,) = problems_of(_skill(body))
+    assert problem.path == f"responses.{response}.0"
+    assert f"unknown slot '{unknown}'" in problem.found
+
+
+def test_the_table_covers_every_variable_of_the_dm_defaults() -> None:
+    from skills_core.dm.responses import DEFAULT_RESPONSES
+    from skills_core.spec.variables import BUILTIN_VARIABLES
+
+    for name, texts in DEFAULT_RESPONSES.items():
+        used = {m for text in texts for m in re.findall(r"\{(\w+)\}", text)}
+        assert used <= BUILTIN_VARIABLES.get(name, frozenset()), name

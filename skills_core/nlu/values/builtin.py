@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from skills_core.errors import ConfigError
 from skills_core.nlu.values.common import Mention
@@ -29,7 +29,7 @@ def _check_kind(kind: str) -> BuiltinKind:
             f"expected a built-in value type, one of {', '.join(BUILTIN_KINDS)}; found {kind!r}. "
             "Fix: use one of those names (a `text` entity has no built-in finder)."
         )
-    return kind  # type: ignore[return-value]
+    return cast(BuiltinKind, kind)
 
 
 def _find(
@@ -155,11 +155,14 @@ def typed_value(
     canonical = lookup.get(lookup_key(stripped, case_sensitive=entity_def.case_sensitive))
     if entity_def.type == "text":
         return stripped if canonical is None else canonical
-    options = {"now": now, "language": language, "default_currency": default_currency}
     if canonical is not None:
-        value = parse_builtin(entity_def.type, canonical, **options)
+        value = parse_builtin(
+            entity_def.type, canonical, now=now, language=language, default_currency=default_currency
+        )
         return canonical if value is None else value
-    return parse_builtin(entity_def.type, stripped, **options)
+    return parse_builtin(
+        entity_def.type, stripped, now=now, language=language, default_currency=default_currency
+    )
 
 
 def normalise(

@@ -17,7 +17,7 @@ _EMAIL_FIND = re.compile(rf"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]){_EMAIL}(?![A-
 
 # Groups of digits separated by one space, dot or dash, after an optional +country code and (area code).
 # Every repeated group needs its separator, so the pattern cannot backtrack exponentially.
-_PHONE = r"(?:\+\s?\d{1,4}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+)*"
+_PHONE = r"(?:\+\s?\d{1,4}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:[ .-]\d{1,15}){0,6}"
 _PHONE_FULL = re.compile(_PHONE)
 _PHONE_FIND = re.compile(rf"(?<![A-Za-z0-9_.,/:+$€£¥-]){_PHONE}(?![A-Za-z0-9_/:]|[.,-]\d)")
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from dateparser.date import DateDataParser
@@ -44,7 +44,7 @@ def _parser(language: str, now: datetime) -> DateDataParser:
     return DateDataParser(languages=[language], settings=_settings(now))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _check_language(language: str) -> None:
     # dateparser only complains about an unknown language at the first parse, deep inside it.
     try:

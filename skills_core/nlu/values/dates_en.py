@@ -110,7 +110,8 @@ GRAMMAR = re.compile(
 _NUMERIC_FULL = re.compile(_NUMERIC)
 _ORDDAY_FULL = re.compile(rf"the\s+(?P<d>{_DAY}){_ORD}(?:\s+of\s+(?P<which>the|this|next)\s+month)?", re.I)
 _PERIOD_FULL = re.compile(
-    r"(?P<mod>\w+)\s+(?P<unit>weekend|week|month|year|morning|afternoon|evening|night)", re.I
+    r"(?P<mod>next|this|last|coming|previous)\s+(?P<unit>weekend|week|month|year|morning|afternoon|evening|night)",
+    re.I,
 )
 _REL_FULL = re.compile(
     rf"(?:in\s+)?(?P<n>{_NUMW})\s+(?P<unit>{_UNIT})(?:\s+time)?(?:\s+(?P<dir>from\s+now|from\s+today|later|ago|hence))?",
@@ -245,13 +246,12 @@ def resolve(
     part: PartOfDay | None = None
     day: Moment | None = None
     if date_text:
-        if pm := _PART_SUFFIX.search(date_text):
-            part = _PARTS[pm["part"].lower()]
-            date_text = date_text[: pm.start()]
         if (m := _PERIOD_FULL.fullmatch(date_text)) and m["unit"].lower() in _PARTS:
-            part, date_text = _PARTS[m["unit"].lower()], "today"
+            part, date_text = _PARTS[m["unit"].lower()], "today"  # this morning
         elif date_text.lower() == "tonight":
             part, date_text = "night", "today"
+        elif pm := _PART_SUFFIX.search(date_text):
+            part, date_text = _PARTS[pm["part"].lower()], date_text[: pm.start()]  # friday evening
         day = _date(date_text, now, parse, day_first=day_first)
         if day is None:
             return None

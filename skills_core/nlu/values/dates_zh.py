@@ -9,6 +9,7 @@ parts of the day (上午 下午 晚上...) and clock times (下午3点 三点半
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from skills_core.nlu.values.moments import (
@@ -48,7 +49,7 @@ _UNITS = {"分钟": "minutes", "小时": "hours", "钟头": "hours", "天": "day
           "星期": "weeks", "礼拜": "weeks", "月": "months", "年": "years"}  # fmt: skip
 
 
-def _alt(words: dict[str, object]) -> str:
+def _alt(words: Iterable[str]) -> str:
     return "|".join(sorted(words, key=lambda w: (-len(w), w)))
 
 

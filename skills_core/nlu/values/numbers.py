@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from skills_core.nlu.values.common import Mention
+from skills_core.nlu.values.common import Mention, base_language
 
 _EN_UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -33,20 +33,7 @@ _ONE_AS_PRONOUN = {
     "next", "only", "same", "right", "wrong", "new", "old", "big", "small", "little",
 }  # fmt: skip
 
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_ZH_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _ZH_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_BIG_UNITS = {"万": 10**4, "亿": 10**8}
 ZH_NUMERAL = "[零〇一二两三四五六七八九十百千万亿]"
@@ -65,10 +52,11 @@ AMOUNT_DIGITS = rf"{DIGITS}{_SCALE_SUFFIX}?"
 """Digits optionally followed by a scale (``3万``, ``5 million``)."""
 
 _A_BEFORE_MULTIPLIER = r"(?:an?\s+(?=(?:hundred|thousand|million|billion|dozen)\b))"
-EN_WORDS = rf"(?:{_A_BEFORE_MULTIPLIER}?(?:{_EN_WORD})(?:(?:\s+and\s+|\s*-\s*|\s+)(?:{_EN_WORD}))*)"
+# Runs are bounded (no number needs more words or characters) so that long junk input stays linear.
+EN_WORDS = rf"(?:{_A_BEFORE_MULTIPLIER}?(?:{_EN_WORD})(?:(?:\s+and\s+|\s*-\s*|\s+)(?:{_EN_WORD})){{0,15}})"
 """A run of English number words (validated by the parser, not by the pattern)."""
 
-ZH_WORDS = rf"(?:[零〇一二两三四五六七八九十]{ZH_NUMERAL}*)"
+ZH_WORDS = rf"(?<!{ZH_NUMERAL})(?:[零〇一二两三四五六七八九十]{ZH_NUMERAL}{{0,15}})"
 """A run of Chinese numerals starting with a digit or 十 (so 千万 "by all means" is not a number)."""
 
 _ASCII_BEFORE = r"(?<![A-Za-z0-9_.,])"
@@ -80,7 +68,9 @@ _DIGITS_FULL = re.compile(
     rf"(?P<sign>[-+])?\s*(?P<num>{DIGITS})\s*(?P<scale>[万亿千百]|thousand|million|billion)?", re.IGNORECASE
 )
 _ZH_FULL = re.compile(rf"{ZH_WORDS}(?:点[零〇一二三四五六七八九]+)?")
+_MAX_NUMBER_WORDS = 16
 _TOKEN = re.compile(r"[A-Za-z]+")
+_LAST_WORD = re.compile(r"([A-Za-z]+)[^A-Za-z]*$")
 _SCALE_WORDS = {"万": 10**4, "亿": 10**8, "千": 1000, "百": 100, **_EN_SCALES}
 
 
@@ -226,7 +216,7 @@ def _en_mentions(text: str) -> list[Mention]:
         i = 0
         while i < len(tokens):
             # Longest prefix from i that reads as one number; otherwise skip the word.
-            for j in range(len(tokens), i, -1):
+            for j in range(min(len(tokens), i + _MAX_NUMBER_WORDS), i, -1):
                 value = _parse_en_words([t[2] for t in tokens[i:j]])
                 if value is not None:
                     start, end = tokens[i][0], tokens[j - 1][1]
@@ -244,7 +234,7 @@ def _en_mentions(text: str) -> list[Mention]:
 
 
 def _previous_word(text: str, start: int) -> str:
-    m = re.search(r"([A-Za-z]+)\W*$", text[:start])
+    m = _LAST_WORD.search(text, max(0, start - 40), start)
     return m.group(1).lower() if m else ""
 
 
@@ -268,6 +258,6 @@ def find_numbers(text: str, *, language: str = "en") -> list[Mention]:
         value = _parse_zh(numeral)
         if value is not None:
             found.append(Mention(m.start(), m.start() + len(numeral), value))
-    if language.split("-")[0].lower() == "en":
+    if base_language(language) == "en":
         found.extend(_en_mentions(text))
     return sorted(found, key=lambda x: (x.start, x.end))

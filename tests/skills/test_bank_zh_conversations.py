@@ -1,0 +1,23 @@
+"""bank_zh end to end: trained once (fast mode, char encoder), then every conversation test through the real NLU."""
+
+from __future__ import annotations
+
+import pytest
+from skills_support import conversations, trained_agent
+
+from skills_core.dm.testing import ConversationCase, run_conversation
+from skills_core.runtime.agent import Agent
+
+CASES = conversations("bank_zh")
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    return trained_agent("bank_zh")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_conversation(case: ConversationCase, agent: Agent) -> None:
+    result = run_conversation(case, agent.dm, parse=agent.nlu.parse)
+    assert result.passed, result.report()
