@@ -161,7 +161,9 @@ def test_finetune_mode_saves_its_encoder_and_reloads(tiny_skill, tmp_path: Path)
 
 def test_char_encoder_learns_chinese_and_keeps_character_spans(tiny_zh_path: Path, tmp_path: Path) -> None:
     skill = load_skill(tiny_zh_path)
-    config = NLUConfig(encoder="char", epochs=30, patience=30, validation_fraction=0.0, progress=False, hash_buckets=2**14)
+    config = NLUConfig(
+        encoder="char", epochs=30, patience=30, validation_fraction=0.0, progress=False, hash_buckets=2**14
+    )
     nlu, _ = train_nlu(skill, config=config)
     examples = training_examples(skill)
     parses = nlu.parse_batch([ex.text for ex in examples])

@@ -85,7 +85,9 @@ def test_an_existing_path_wins_over_a_bundled_name(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "bank_en").mkdir()
-    (tmp_path / "bank_en" / "skill.yml").write_text("name: local\nintents: {greet: {examples: [hi, hello]}}\n")
+    (tmp_path / "bank_en" / "skill.yml").write_text(
+        "name: local\nintents: {greet: {examples: [hi, hello]}}\n"
+    )
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["validate", "bank_en"])
     assert result.exit_code == 0, result.output

@@ -100,7 +100,6 @@ def test_folder_merges_files_recursively_in_sorted_order(write_files: WriteFiles
     assert skill.responses["utter_greet"][0].text == "Hello!"
 
 
-
 def test_tests_folders_hold_conversations_and_are_not_merged(write_files: WriteFiles) -> None:
     conversations = """
         conversations:
@@ -129,6 +128,7 @@ def test_tests_folders_hold_conversations_and_are_not_merged(write_files: WriteF
     assert list(skill.responses) == ["utter_greet"]
     # the folder given may itself be named tests: only subfolders are skipped
     assert skill_files(root / "tests") == [root / "tests" / "conversations.yml"]
+
 
 def test_concatenated_examples_keep_their_own_file_and_line(write_files: WriteFiles) -> None:
     root = write_files(
