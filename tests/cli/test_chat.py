@@ -32,16 +32,16 @@ def bot_lines(output: str) -> list[str]:
 
 
 def test_chat_replies_to_each_line_and_stops_at_quit(trained_tiny: Path) -> None:
-    lines = ["send 50 dollars to Anna", "what is my balance", "/quit", "never read"]
+    lines = ["hello there", "send 50 dollars to Anna", "/quit", "never read"]
     result = runner.invoke(app, ["chat", str(trained_tiny)], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     assert out[0].startswith("Chatting with tiny_bank (model ")
-    assert [line for line in out if line.startswith("you> ")] == [
-        "you> send 50 dollars to Anna",
-        "you> what is my balance",
-    ]
-    assert bot_lines(result.stdout) == ["Send $50.00 to Anna?", "Your balance is 1,234.56 EUR."]
+    said = [line for line in out if line.startswith("you> ")]
+    assert said == ["you> hello there", "you> send 50 dollars to Anna"]
+    greeting, confirm = bot_lines(result.stdout)
+    assert greeting in ("Hello! How can I help you?", "Hi there, what can I do for you?")
+    assert confirm == "Send $50.00 to Anna?"
     assert "never read" not in result.stdout
 
 
@@ -94,7 +94,7 @@ def test_chat_as_a_real_process_reading_a_pipe(trained_tiny: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "skills_core.cli", "chat", str(trained_tiny)],
-        input="what is my balance\n/quit\n",
+        input="bye\n/quit\n",
         capture_output=True,
         text=True,
         env=env,
@@ -102,4 +102,4 @@ def test_chat_as_a_real_process_reading_a_pipe(trained_tiny: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert bot_lines(proc.stdout) == ["Your balance is 1,234.56 EUR."]
+    assert bot_lines(proc.stdout) == ["Goodbye!"]
