@@ -149,12 +149,12 @@ def evaluate(
     encoder: Encoder = None,
 ) -> None:
     """Cross-validate the skill's NLU (or score it on --test) and write a JSON + PNG + HTML report."""
-    from skills_core.nlu.evaluate import cross_validate
+    from skills_core.nlu.crossval import cross_validate_skill
     from skills_core.nlu.evaluate import evaluate as score
     from skills_core.nlu.report import write_report
-    from skills_core.nlu.train import config_for, fit, split_examples
+    from skills_core.nlu.train import config_for
     from skills_core.runtime.skills import ensure_model, open_skill
-    from skills_core.spec.dataset import learned_entities, training_examples
+    from skills_core.spec.dataset import training_examples
 
     try:
         spec = open_skill(skill)
@@ -166,23 +166,7 @@ def evaluate(
                 held_out, nlu.parse_batch([ex.text for ex in held_out]), threshold=nlu.meta.threshold
             )
         else:
-            learned = learned_entities(spec)
-
-            def trainer(examples):
-                train_part, val_part = split_examples(
-                    examples, fraction=config.validation_fraction, seed=config.seed
-                )
-                nlu, _ = fit(
-                    train_part,
-                    val_part,
-                    config=config,
-                    language=spec.language,
-                    entities=spec.entities,
-                    learned=learned,
-                )
-                return nlu.parse_batch
-
-            result = cross_validate(training_examples(spec), train=trainer, folds=folds, seed=config.seed)
+            result = cross_validate_skill(spec, config=config, folds=folds)
         files = write_report(result, report)
     except SkillsError as e:
         _fail(e)

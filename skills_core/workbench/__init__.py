@@ -14,12 +14,12 @@ Usage::
     view = intent_view(wb.parse("send 50 dollars to Anna"), threshold=wb.threshold)
 """
 
+from skills_core.nlu.crossval import cross_validate_skill
 from skills_core.nlu.report import plot_confidence_histogram, plot_confusion_matrix, plot_intent_f1
 from skills_core.workbench.compare import Comparison, PredictionChange, compare
 from skills_core.workbench.evaluation import (
     SplitEvaluation,
     benchmark_metrics,
-    cross_validate_skill,
     dataset_config,
     evaluate_split,
     write_evaluation,

@@ -17,35 +17,12 @@ from skills_core.nlu.config import NLUConfig
 from skills_core.nlu.evaluate import (
     CrossValidationReport,
     EvaluationReport,
-    Predictor,
-    cross_validate,
     evaluate,
 )
 from skills_core.nlu.model import NLU
 from skills_core.nlu.report import write_report
-from skills_core.nlu.train import TrainingSummary, fit, split_examples
+from skills_core.nlu.train import TrainingSummary, fit
 from skills_core.spec.annotations import Example
-from skills_core.spec.dataset import learned_entities, training_examples
-from skills_core.spec.models import Skill
-
-
-def cross_validate_skill(skill: Skill, *, config: NLUConfig, folds: int = 5) -> CrossValidationReport:
-    """Stratified k-fold cross-validation of a skill's NLU (what ``skills evaluate`` runs)."""
-    learned = learned_entities(skill)
-
-    def trainer(examples: list[Example]) -> Predictor:
-        train_part, val_part = split_examples(examples, fraction=config.validation_fraction, seed=config.seed)
-        nlu, _ = fit(
-            train_part,
-            val_part,
-            config=config,
-            language=skill.language,
-            entities=skill.entities,
-            learned=learned,
-        )
-        return nlu.parse_batch
-
-    return cross_validate(training_examples(skill), train=trainer, folds=folds, seed=config.seed)
 
 
 def dataset_config(
