@@ -21,7 +21,7 @@ def calibrate_threshold(
         return 0.0
     in_scope = _in_scope_probs(probs, oos_index)
     top = in_scope.max(1)
-    pred = _argmax_with_oos(probs, oos_index)
+    pred = probs.argmax(1)
     gold_arr = np.asarray(gold)
     is_oos = gold_arr == oos_index if oos_index is not None else np.zeros(len(gold), dtype=bool)
     if is_oos.any() and (~is_oos).any():
@@ -46,10 +46,6 @@ def _in_scope_probs(probs: np.ndarray, oos_index: int | None) -> np.ndarray:
     masked = probs.copy()
     masked[:, oos_index] = -1.0
     return masked
-
-
-def _argmax_with_oos(probs: np.ndarray, oos_index: int | None) -> np.ndarray:
-    return probs.argmax(1)
 
 
 def decide(
