@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
-EXTRAS ?= dev,redis,deploy,notebooks
+EXTRAS ?= dev,redis,deploy,notebooks,onnx
 SKILL ?= bank_en
 
 BIN := $(VENV)/bin

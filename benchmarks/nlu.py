@@ -2,7 +2,8 @@
 
     python benchmarks/nlu.py --dataset snips --mode fast [--data ../shared/datasets] [--out results.json]
 
-Prints one JSON object: the headline metrics, training time and inference latency.
+Prints one JSON object: the headline metrics, training time and inference latency (torch, and
+ONNX Runtime fp32/int8 for transformer encoders when the ``onnx`` extra is installed).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import torch
 
 from benchmarks.datasets import DATASETS, load_dataset
 from skills_core.nlu.config import NLUConfig
+from skills_core.nlu.encoders.hf import HFEncoder
 from skills_core.nlu.evaluate import evaluate
+from skills_core.nlu.onnx import onnx_available, use_onnx
 from skills_core.nlu.train import fit
 from skills_core.spec.types import OUT_OF_SCOPE
 
@@ -51,6 +54,25 @@ def latency(nlu, texts: list[str]) -> dict[str, float]:
     }
 
 
+def onnx_rows(nlu, test, texts: list[str]) -> dict[str, dict]:
+    """The same model with its encoder in ONNX Runtime: test metrics and latency per precision."""
+    if not isinstance(nlu.encoder, HFEncoder) or not onnx_available():
+        return {}
+    rows = {}
+    for precision in ("fp32", "int8"):
+        started = time.perf_counter()
+        use_onnx(nlu, precision=precision, threads=torch.get_num_threads())
+        export_s = time.perf_counter() - started
+        summary = evaluate(test, nlu.parse_batch(texts), threshold=nlu.meta.threshold).summary()
+        rows[precision] = {
+            "export_and_load_seconds": round(export_s, 1),
+            "metrics": {k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in summary.items()},
+            "latency": latency(nlu, texts),
+        }
+    nlu.encoder.runner = None
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, choices=sorted(DATASETS))
@@ -62,6 +84,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any NLUConfig field")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument(
+        "--no-onnx", action="store_true", help="skip the ONNX Runtime fp32/int8 accuracy and latency rows"
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -113,6 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
             k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in report.summary().items()
         },
         "latency": latency(nlu, texts),
+        "onnx": {} if args.no_onnx else onnx_rows(nlu, test, texts),
         "config": config.model_dump(),
         "machine": {
             "cpu_count": os.cpu_count(),

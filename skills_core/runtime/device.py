@@ -7,7 +7,7 @@ import ctypes.util
 import gc
 import logging
 import sys
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -77,3 +77,26 @@ def release_memory() -> None:
                 ctypes.CDLL(libc_name).malloc_trim(0)
             except (OSError, AttributeError):  # musl and friends have no malloc_trim
                 logger.debug("malloc_trim is not available")
+
+
+Runtime = Literal["auto", "torch", "onnx", "onnx-int8"]
+
+
+def use_runtime(nlu: NLU, runtime: Runtime, *, threads: int | None = None) -> str:
+    """Put ``nlu``'s encoder on the chosen runtime; returns the one in use (``torch``, ``onnx``, ``onnx-int8``).
+
+    ``auto`` picks ONNX Runtime (fp32) for a transformer encoder on CPU when the ``onnx`` extra is
+    installed (about 3x faster per utterance on CPU), and torch otherwise. Asking for ``onnx`` when it
+    cannot be used is an error, not a silent fallback.
+    """
+    from skills_core.nlu.encoders.hf import HFEncoder
+    from skills_core.nlu.onnx import onnx_available, use_onnx
+
+    if runtime == "torch":
+        return "torch"
+    if runtime == "auto":
+        if not (isinstance(nlu.encoder, HFEncoder) and nlu.device.type == "cpu" and onnx_available()):
+            return "torch"
+        runtime = "onnx"
+    use_onnx(nlu, precision="int8" if runtime == "onnx-int8" else "fp32", threads=threads)
+    return runtime

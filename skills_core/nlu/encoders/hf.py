@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -54,6 +55,8 @@ class HFEncoder(nn.Module):
             )
         self.model = AutoModel.from_pretrained(self.path, local_files_only=True)
         self.dim = int(self.model.config.hidden_size)
+        self.runner: Callable[..., torch.Tensor] | None = None
+        """Runs the transformer instead of ``model`` when set (ONNX Runtime: see ``nlu.onnx``)."""
 
     def encode(self, texts: list[str], words: list[list[Token]]) -> EncoderOutput:
         device = next(self.model.parameters()).device
@@ -73,7 +76,7 @@ class HFEncoder(nn.Module):
             for k, v in batch.items()
             if k in ("input_ids", "attention_mask", "token_type_ids")
         }
-        hidden = self.model(**inputs).last_hidden_state
+        hidden = self.runner(**inputs) if self.runner is not None else self.model(**inputs).last_hidden_state
         mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
