@@ -323,11 +323,14 @@ class _Trainer:
             tags[b, : len(seq)] = torch.tensor(seq, dtype=torch.long)
         return intents, tags.to(self.nlu.device)
 
-    def _optimizer(self, train_encoder: bool, steps: int) -> tuple[torch.optim.Optimizer, Any]:
+    def _optimizer(self, train_encoder: bool, steps: int) -> _Optimizers:
         groups: list[dict[str, Any]] = [{"params": list(self.nlu.heads.parameters()), "lr": self.cfg.head_lr}]
+        sparse: list[torch.optim.Optimizer] = []
         enc = self.nlu.encoder
         if train_encoder and isinstance(enc, CharEncoder):
-            groups.append({"params": list(enc.parameters()), "lr": self.cfg.head_lr})
+            dense = [p for name, p in enc.named_parameters() if not name.startswith("embed.")]
+            groups.append({"params": dense, "lr": self.cfg.head_lr})
+            sparse.append(torch.optim.SparseAdam(list(enc.embed.parameters()), lr=self.cfg.head_lr))
         elif train_encoder and isinstance(enc, HFEncoder):
             groups[0]["lr"] = self.cfg.head_lr / 4
             groups += _layerwise_groups(enc, self.cfg.encoder_lr, self.cfg.layer_decay)
@@ -341,7 +344,9 @@ class _Trainer:
                 return max(0.0, (steps - step) / max(1, steps - warmup))
             return 1.0
 
-        return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+        return _Optimizers(
+            dense=opt, sparse=sparse, schedule=torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+        )
 
     def run(self, *, epochs: int, train_encoder: bool, label: str) -> None:
         enc = self.nlu.encoder
@@ -359,7 +364,7 @@ class _Trainer:
         enc = self.nlu.encoder
         n = len(self.train[0])
         steps = epochs * max(math.ceil(n / self.cfg.batch_size), MIN_STEPS_PER_EPOCH)
-        opt, sched = self._optimizer(train_encoder, steps)
+        opt = self._optimizer(train_encoder, steps)
         stale = 0
         bar = tqdm(total=steps, desc=f"training ({label})", disable=not self.cfg.progress, leave=False)
         for epoch in range(epochs):
@@ -376,9 +381,7 @@ class _Trainer:
                     )
                 opt.zero_grad()
                 loss.backward()
-                nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
                 opt.step()
-                sched.step()
                 total += loss.item()
                 bar.update(1)
             scores = self.evaluate(train_encoder)
@@ -450,6 +453,25 @@ class _Trainer:
             self.nlu.encoder.load_state_dict(self.best_state["encoder"])
         for p in self.nlu.encoder.parameters():
             p.requires_grad_(False)
+
+
+@dataclass
+class _Optimizers:
+    """AdamW over the dense parameters (clipped, scheduled) and SparseAdam over hashed embeddings."""
+
+    dense: torch.optim.Optimizer
+    sparse: list[torch.optim.Optimizer]
+    schedule: Any
+
+    def zero_grad(self) -> None:
+        for opt in (self.dense, *self.sparse):
+            opt.zero_grad()
+
+    def step(self) -> None:
+        nn.utils.clip_grad_norm_([p for g in self.dense.param_groups for p in g["params"]], 1.0)
+        for opt in (self.dense, *self.sparse):
+            opt.step()
+        self.schedule.step()
 
 
 @contextmanager

@@ -50,7 +50,9 @@ class CharEncoder(nn.Module):
     ) -> None:
         super().__init__()
         self.buckets = buckets
-        self.embed = nn.EmbeddingBag(buckets, dim, mode="mean")
+        # Sparse gradients: a step touches only the rows of the features in the batch, not the
+        # whole table (dense AdamW over 2^17 x 128 made CAIS training 40 minutes on 2 cores).
+        self.embed = nn.EmbeddingBag(buckets, dim, mode="mean", sparse=True)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(dim, hidden, batch_first=True, bidirectional=True)
         self.dim = 2 * hidden
