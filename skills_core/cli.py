@@ -246,7 +246,12 @@ def test_conversations(
             raise typer.Exit(code=1)
         cases = [case for f in files for case in load_conversations(f)]
         agent = Agent.from_skill(path)
-        results = run_conversations(cases, agent.dm, parse=None if nlu_free else agent.nlu.parse)
+        results = run_conversations(
+            cases,
+            agent.dm,
+            parse=None if nlu_free else agent.nlu.parse,
+            analyse=None if nlu_free else agent.text_analysed,
+        )
     except SkillsError as e:
         _fail(e)
     typer.echo(summarize(results))

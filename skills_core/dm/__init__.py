@@ -63,6 +63,13 @@ Repair (precedence in ``repair.py``)
       the earlier utterance as that intent. Inside a flow, a turn that is not understood is a failed
       answer to the waiting step (re-prompt, then ``on_failure``), so slots are never lost to a fallback.
 
+Text analysis (``signals.py``)
+    The host may record a ``text_analysed`` event after ``user_uttered`` (``handle(..., analysis=)``):
+    the message's language and analyser labels, as plain data. A message in a language outside
+    ``settings.languages`` is refused (``utter_language_unsupported``), handed off or handled, per
+    ``settings.on_other_language``. A flow's ``triggers`` start it when an analyser label reaches its
+    ``min_confidence`` (once per conversation), e.g. offering a person to an upset customer.
+
 Built-in responses (``responses.DEFAULT_RESPONSES``) are used when the skill does not define them.
 """
 
@@ -73,6 +80,7 @@ from skills_core.dm.events import (
     SCHEMA_VERSION,
     ActionExecuted,
     ActionFailed,
+    AnalyserLabel,
     BotUttered,
     Event,
     FallbackTriggered,
@@ -81,11 +89,13 @@ from skills_core.dm.events import (
     FlowResumed,
     FlowStarted,
     HandoffRequested,
+    PIIMark,
     Reason,
     SessionStarted,
     SlotSet,
     StepCompleted,
     StepStarted,
+    TextAnalysed,
     UserUttered,
     ValidationFailed,
     dump_events,
@@ -102,6 +112,7 @@ __all__ = [
     "ActionFailed",
     "ActionRegistry",
     "ActionResult",
+    "AnalyserLabel",
     "BotMessage",
     "BotUttered",
     "DialogueManager",
@@ -114,12 +125,14 @@ __all__ = [
     "FlowStarted",
     "Frame",
     "HandoffRequested",
+    "PIIMark",
     "Reason",
     "SessionStarted",
     "SlotSet",
     "StateView",
     "StepCompleted",
     "StepStarted",
+    "TextAnalysed",
     "Tracker",
     "TurnResult",
     "UserUttered",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from skills_core.dm.actions import ActionRegistry
 from skills_core.dm.checks import check_skill
 from skills_core.dm.context import SkillIndex, TurnContext
-from skills_core.dm.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from skills_core.dm.events import BotUttered, Event, SessionStarted, SlotSet, TextAnalysed, UserUttered
 from skills_core.dm.repair import handle_turn
 from skills_core.dm.state import DialogueState, Tracker, state_of
 from skills_core.spec.models import Skill
@@ -57,12 +57,20 @@ class DialogueManager:
             check_skill(skill, self.actions)
         self._index = SkillIndex(skill)
 
-    def handle(self, conversation: Tracker | Sequence[Event], parse: Parse) -> TurnResult:
+    def handle(
+        self,
+        conversation: Tracker | Sequence[Event],
+        parse: Parse,
+        *,
+        analysis: TextAnalysed | None = None,
+    ) -> TurnResult:
         """Process one user turn.
 
         Args:
             conversation: a tracker, or the event log so far (empty for a new conversation).
             parse: the NLU's reading of the user's message.
+            analysis: the text analysis of the message (language, analyser labels), recorded after
+                ``user_uttered``; ``settings.languages`` and flow ``triggers`` act on it.
 
         Returns:
             The events of this turn (starting with ``session_started`` on the first turn) and the state.
@@ -75,11 +83,13 @@ class DialogueManager:
                 if slot.initial is not None:
                     ctx.emit(SlotSet(slot=name, value=slot.initial, source="initial"))
         ctx.emit(UserUttered(parse=parse))
+        if analysis is not None:
+            ctx.emit(analysis)
         handle_turn(ctx, parse)
         return TurnResult(events=ctx.events, state=ctx.state)
 
-    def respond(self, tracker: Tracker, parse: Parse) -> TurnResult:
+    def respond(self, tracker: Tracker, parse: Parse, *, analysis: TextAnalysed | None = None) -> TurnResult:
         """:meth:`handle` a turn and append its events to ``tracker``."""
-        result = self.handle(tracker, parse)
+        result = self.handle(tracker, parse, analysis=analysis)
         tracker.extend(result.events)
         return result

@@ -32,13 +32,14 @@ Policy = Literal[
     "action",
     "action_failed",
     "intent_response",
+    "language",
 ]
 """Which part of the dialogue manager chose a reply."""
 
 SlotSource = Literal["initial", "entity", "text", "answer", "correction", "action", "reset"]
 FallbackReason = Literal["out_of_scope", "low_confidence", "ambiguous", "no_flow"]
-HandoffReason = Literal["user_request", "fallback", "step_failure", "action"]
-FlowStartReason = Literal["intent", "link", "digression", "repair", "clarified"]
+HandoffReason = Literal["user_request", "fallback", "step_failure", "action", "language"]
+FlowStartReason = Literal["intent", "link", "digression", "repair", "clarified", "trigger"]
 
 
 class _Event(BaseModel):
@@ -68,6 +69,40 @@ class UserUttered(_Event):
 
     type: Literal["user_uttered"] = "user_uttered"
     parse: Parse
+
+
+class AnalyserLabel(BaseModel):
+    """An analyser's label for the user's message and its confidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class PIIMark(BaseModel):
+    """Where personal data is in the user's message (the data itself is not recorded)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(description="email, phone, card, iban or cn_id.")
+    start: int = Field(ge=0, description="Character offsets into the original (unmasked) text.")
+    end: int = Field(ge=0)
+
+
+class TextAnalysed(_Event):
+    """What the text analysis found in this turn's user message; recorded right after ``user_uttered``.
+
+    The dialogue manager reads ``language`` (``settings.languages``) and ``labels`` (flow
+    ``triggers``); the host fills it (``skills_core.runtime``), the DM never analyses text itself.
+    """
+
+    type: Literal["text_analysed"] = "text_analysed"
+    language: str | None = Field(default=None, description="ISO 639-1 code; None when undetected.")
+    language_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    pii: list[PIIMark] = Field(default_factory=list, description="Personal data spans, in text order.")
+    labels: dict[str, AnalyserLabel] = Field(default_factory=dict, description="Analyser name -> label.")
+    masked: bool = Field(default=False, description="User text in this turn's stored events is PII-masked.")
 
 
 class SlotSet(_Event):
@@ -190,6 +225,7 @@ class FallbackTriggered(_Event):
 Event = Annotated[
     SessionStarted
     | UserUttered
+    | TextAnalysed
     | SlotSet
     | FlowStarted
     | FlowResumed
@@ -213,6 +249,7 @@ EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 EVENT_TYPES: tuple[str, ...] = (
     "session_started",
     "user_uttered",
+    "text_analysed",
     "slot_set",
     "flow_started",
     "flow_resumed",

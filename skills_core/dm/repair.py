@@ -2,8 +2,10 @@
 
 Order of precedence (first match wins):
 
+0. a message in a language outside ``settings.languages`` is refused (``signals.other_language``);
 1. an ``affirm`` to a one-candidate clarification question replays the clarified utterance;
-2. the handoff intent hands off; the cancel intent cancels the top flow;
+2. the handoff intent hands off; the cancel intent cancels the top flow; a flow trigger on the
+   message's analyser labels starts its flow (``signals.triggered_flow``);
 3. with no flow active: a flow's intent starts it; an intent with an ``utter_<intent>`` response is
    answered; anything else is a fallback (a clarification question when the NLU was unsure);
 4. with a flow waiting: another flow's intent digresses (a flow lower on the stack is brought back);
@@ -17,6 +19,7 @@ from skills_core.dm.answers import answer
 from skills_core.dm.context import TurnContext
 from skills_core.dm.events import FallbackReason, FallbackTriggered
 from skills_core.dm.flowops import end_flow, handoff, start_flow
+from skills_core.dm.signals import other_language, start_triggered, triggered_flow
 from skills_core.dm.steps import advance, reject
 from skills_core.spec.flows import CollectStep, ConfirmStep
 from skills_core.spec.types import OUT_OF_SCOPE, Parse
@@ -26,6 +29,8 @@ CLARIFY_CANDIDATES = 2
 
 def handle_turn(ctx: TurnContext, parse: Parse) -> None:
     """Decide what ``parse`` means and emit the resulting events (the ``user_uttered`` is already there)."""
+    if other_language(ctx):
+        return
     parse, clarified = _clarified(ctx, parse)
     index = ctx.index
     settings = index.settings
@@ -39,6 +44,9 @@ def handle_turn(ctx: TurnContext, parse: Parse) -> None:
         return
     unsure = parse.is_fallback or intent == OUT_OF_SCOPE or parse.confidence < settings.clarify_below
     target = None if unsure else index.intent_flow.get(intent)
+    if (triggered := triggered_flow(ctx.skill, ctx.state)) is not None:
+        start_triggered(ctx, triggered, parse, intent_flow=target)
+        return
     frame = ctx.state.frame
     if frame is None:
         if target is not None:

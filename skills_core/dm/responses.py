@@ -22,6 +22,7 @@ DEFAULT_RESPONSES: dict[str, list[str]] = {
     "utter_ask": ["What is the {slot_label}?"],
     "utter_ask_correction": ["What would you like to change?"],
     "utter_step_failed": ["Sorry, I couldn't get that, so I've stopped {flow_label}."],
+    "utter_language_unsupported": ["Sorry, I can't help in that language ({language})."],
 }
 """Built-in responses; a skill overrides any of them by defining a response of the same name."""
 

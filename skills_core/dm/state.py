@@ -11,6 +11,7 @@ from typing import Any
 from skills_core.dm.events import (
     SCHEMA_VERSION,
     ActionExecuted,
+    AnalyserLabel,
     Event,
     FallbackTriggered,
     FlowCancelled,
@@ -22,6 +23,7 @@ from skills_core.dm.events import (
     SlotSet,
     StepCompleted,
     StepStarted,
+    TextAnalysed,
     UserUttered,
     ValidationFailed,
     dump_events,
@@ -72,6 +74,12 @@ class DialogueState:
     clarification: tuple[str, ...] = ()
     """Candidate intents the bot asked about in the current turn."""
     turn_fell_back: bool = False
+    language: str | None = None
+    """Language of the latest user message (``text_analysed``), None when unknown."""
+    labels: Mapping[str, AnalyserLabel] = field(default_factory=lambda: MappingProxyType({}))
+    """Analyser labels of the latest user message (``text_analysed``); empty when not analysed."""
+    triggered: tuple[str, ...] = ()
+    """Flows started by a flow trigger in this conversation (each fires at most once)."""
     events: int = 0
 
     @property
@@ -118,15 +126,21 @@ def apply(state: DialogueState, event: Event) -> DialogueState:
                 fallback_streak=streak,
                 turn_fell_back=False,
                 clarification=(),
+                language=None,
+                labels=MappingProxyType({}),
             )
+        case TextAnalysed(language=language, labels=labels):
+            return replace(state, language=language, labels=MappingProxyType(dict(labels)))
         case SlotSet(slot=name, value=value):
             return replace(state, slots=MappingProxyType({**state.slots, name: value}))
-        case FlowStarted(flow=flow, inherit_slots=inherited):
+        case FlowStarted(flow=flow, inherit_slots=inherited, reason=why):
             below = tuple(
                 replace(f, interrupted=True) if i == len(state.stack) - 1 else f
                 for i, f in enumerate(state.stack)
             )
-            return replace(state, stack=(*below, Frame(flow=flow, inherited=tuple(inherited))))
+            triggered = (*state.triggered, flow) if why == "trigger" else state.triggered
+            stack = (*below, Frame(flow=flow, inherited=tuple(inherited)))
+            return replace(state, stack=stack, triggered=triggered)
         case FlowResumed(flow=flow):
             return _with_top(state, flow, interrupted=False)
         case FlowCompleted(flow=flow) | FlowCancelled(flow=flow):

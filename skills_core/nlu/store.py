@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,19 @@ def model_name(skill_name: str) -> str:
     return f"{MODEL_PREFIX}{slug}"
 
 
-def save_to_store(nlu: NLU, *, name: str | None = None, labels: dict[str, str] | None = None) -> str:
-    """Write ``nlu`` as a new version in the model store and return its tag (``name:version``)."""
+def save_to_store(
+    nlu: NLU,
+    *,
+    name: str | None = None,
+    labels: dict[str, str] | None = None,
+    extra: Callable[[Path], None] | None = None,
+) -> str:
+    """Write ``nlu`` as a new version in the model store and return its tag (``name:version``).
+
+    Args:
+        extra: writes more files into the model's directory (e.g. the skill's analysers) before the
+            version is sealed, so they are stored, copied and deleted with the model.
+    """
     import bentoml
 
     name = name or model_name(nlu.meta.skill_name or "skill")
@@ -40,6 +52,8 @@ def save_to_store(nlu: NLU, *, name: str | None = None, labels: dict[str, str] |
         # the store's tag becomes the model version reported in every Parse
         nlu.meta.version = str(bento_model.tag)
         nlu.save(Path(bento_model.path))
+        if extra is not None:
+            extra(Path(bento_model.path))
         return str(bento_model.tag)
 
 
@@ -56,7 +70,7 @@ def store_path(tag: str) -> Path:
             f"expected model {tag!r} in the BentoML model store; it is not there. Known: "
             f"{', '.join(known) or 'none'}. Fix: run `skills train` or `bentoml models list`"
         ) from e
-    except BentoMLException as e:
+    except (BentoMLException, ValueError) as e:  # BentoML refuses a malformed tag with ValueError
         raise ArtifactError(
             f"expected a valid model tag like 'skills-bank:latest'; found {tag!r} ({e})"
         ) from e

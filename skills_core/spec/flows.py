@@ -25,6 +25,13 @@ A flow is a list of steps; each step is a mapping whose *kind* is given by the o
             timeout_s: 3
           - say: utter_transfer_done
 
+A flow may also start on the user's message rather than an intent: ``triggers`` name an analyser
+label (see ``analysers:``) and the confidence it needs::
+
+      offer_human:
+        triggers: [{analyser: sentiment, label: negative, min_confidence: 0.8}]
+        steps: [...]
+
 Jump targets (``goto``, ``else``, ``on_no``, ``on_error``) name a step ``id``; ``end`` finishes the
 flow and ``flow:<name>`` links to another flow. How the steps run is described in ``skills_core.dm``.
 """
@@ -159,11 +166,27 @@ Step = Annotated[
 ]
 
 
+class Trigger(_Model):
+    """Start the flow when an analyser gives the user's message ``label`` with enough confidence.
+
+    A triggered flow starts at most once per conversation, never while it is already running or
+    after a handoff, and not on a handoff or cancel utterance; when the message also starts a flow
+    by its intent, that flow starts underneath and resumes when the triggered flow ends.
+    """
+
+    analyser: str = Field(description="A declared analyser (skill 'analysers:').")
+    label: str = Field(description="One of the analyser's labels.")
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0, description="Lowest confidence that fires.")
+
+
 class Flow(_Model):
     """A named procedure started by intents (or linked from another flow)."""
 
     description: str = ""
     intents: list[str] = Field(default_factory=list, description="Intents that start this flow.")
+    triggers: list[Trigger] = Field(
+        default_factory=list, description="Analyser labels that start this flow (see Trigger)."
+    )
     steps: list[Step] = Field(min_length=1)
     persist_slots: bool = Field(default=False, description="Keep the slots after the flow ends.")
     kind: Literal["task", "faq", "chitchat", "handoff", "cancel"] = Field(

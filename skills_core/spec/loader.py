@@ -12,6 +12,7 @@ in three passes (YAML syntax, schema, semantic checks) and raised together as on
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def load_skill(path: str | Path, *, min_examples: int = DEFAULT_MIN_EXAMPLES) ->
             problems.append(
                 Problem(
                     str(file),
-                    None,
+                    e.object[: e.start].count(b"\n") + 1 if isinstance(e, UnicodeDecodeError) else None,
                     "a readable UTF-8 text file",
                     f"{type(e).__name__}: {e}",
                     "save it as UTF-8",
@@ -126,6 +127,30 @@ def skill_files(path: Path) -> list[Path]:
     )
 
 
+MAX_VALUES = 1_000_000
+_TOO_MANY = MAX_VALUES + 1
+
+
+def _expanded_size(node: Any, sizes: dict[int, int], open_: set[int]) -> int:
+    """How many values ``node`` holds with every alias expanded; shared nodes are counted once each."""
+    if not isinstance(node, dict | list):
+        return 1
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:  # a node that contains itself expands forever
+        return _TOO_MANY
+    open_.add(key)
+    total = 1
+    for child in node.values() if isinstance(node, dict) else node:
+        total = min(total + _expanded_size(child, sizes, open_), _TOO_MANY)
+        if total == _TOO_MANY:
+            break
+    open_.discard(key)
+    sizes[key] = total
+    return total
+
+
 def _read_yaml(text: str, file: str, problems: list[Problem]) -> Document | None:
     try:
         node = YAML(typ="rt").load(text)
@@ -160,6 +185,19 @@ def _read_yaml(text: str, file: str, problems: list[Problem]) -> Document | None
         return None
     if node is None:
         return None  # an empty file contributes nothing
+    size = _expanded_size(node, {}, set())
+    if size > MAX_VALUES:  # aliases of aliases ("billion laughs") would make every later pass hang
+        alias = re.search(r"(^|[\s\[{,:-])\*[\w-]", text, re.MULTILINE)
+        problems.append(
+            Problem(
+                file,
+                text.count("\n", 0, alias.start()) + 1 if alias else None,
+                f"at most {MAX_VALUES:,} YAML values once aliases (*name) are expanded",
+                "more (aliases that repeat aliases)" if size == _TOO_MANY else f"{size:,}",
+                "write the repeated parts out, or use fewer nested aliases",
+            )
+        )
+        return None
     if not isinstance(node, dict):
         problems.append(
             Problem(

@@ -111,6 +111,24 @@ class DialogueSettings(_Model):
     on_failure: Literal["handoff", "cancel"] = Field(
         default="handoff", description="What a collect/confirm step does after its retries, unless it says."
     )
+    languages: list[str] = Field(
+        default_factory=list,
+        description="ISO 639-1 codes the skill answers in (must include its own language); empty: any.",
+    )
+    on_other_language: Literal["refuse", "handoff", "continue"] = Field(
+        default="refuse",
+        description="A message detected in a language outside 'languages': say language_response and "
+        "run no flow (refuse), hand off to a person (handoff), or handle it anyway (continue).",
+    )
+    language_response: str = Field(
+        default="utter_language_unsupported",
+        description="Said on refuse; '{language}' is the detected code.",
+    )
+    mask_pii_in_events: bool = Field(
+        default=False,
+        description="Mask personal data in the user text stored in conversation events "
+        "(env SKILLS_MASK_PII_IN_EVENTS overrides).",
+    )
 
 
 class AnalyserDef(_Model):

@@ -15,6 +15,7 @@ from skills_core.spec.models import Skill
 from skills_core.spec.sourcemap import SourceMap
 from skills_core.spec.types import OUT_OF_SCOPE
 from skills_core.spec.validate_analysers import check_analysers
+from skills_core.spec.validate_analysis import check_analysis
 from skills_core.spec.validate_flows import check_flows
 from skills_core.spec.variables import response_variables
 
@@ -47,6 +48,7 @@ def validate_skill(
     _check_responses(checker)
     check_flows(checker)
     check_analysers(checker, min_examples)
+    check_analysis(checker)
     return checker.problems
 
 

@@ -29,6 +29,7 @@ BUILTIN_VARIABLES: dict[str, frozenset[str]] = {
     "utter_invalid": INVALID,
     "utter_ask": SLOT_LABEL,
     "utter_corrected": frozenset({"slot_label", "value"}),
+    "utter_language_unsupported": frozenset({"language"}),
 }
 """Built-in response name -> the non-slot variables it receives."""
 
@@ -48,6 +49,7 @@ def response_variables(skill: Skill) -> dict[str, frozenset[str]]:
         for prefix, variables in PREFIX_VARIABLES.items():
             if name.startswith(prefix):
                 names.setdefault(name, set()).update(variables)
+    names.setdefault(skill.settings.language_response, set()).add("language")
     for flow in skill.flows.values():
         for step in flow.steps:
             if not isinstance(step, CollectStep):

@@ -140,9 +140,11 @@ def test_every_event_type_round_trips_through_json() -> None:
         HandoffRequested(reason="fallback", detail="3"),
         FallbackTriggered(reason="ambiguous", candidates=["x", "y"]),
     ]
-    from skills_core.dm import ActionFailed
+    from skills_core.dm import ActionFailed, AnalyserLabel, PIIMark, TextAnalysed
 
     events.append(ActionFailed(action="a", error_type="ValueError", message="boom", timed_out=False))
+    labels = {"sentiment": AnalyserLabel(label="negative", confidence=0.9)}
+    events.append(TextAnalysed(language="en", pii=[PIIMark(type="email", start=0, end=5)], labels=labels))
     assert {e.type for e in events} == set(EVENT_TYPES)
     text = json.dumps(dump_events(events))
     assert parse_events(json.loads(text)) == events

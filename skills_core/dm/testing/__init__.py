@@ -14,6 +14,7 @@ In a pytest file::
 
 from skills_core.dm.testing.loader import ConversationCase, load_conversations, load_conversations_text
 from skills_core.dm.testing.runner import (
+    AnalyseFn,
     ConversationResult,
     ParseFn,
     TurnOutcome,
@@ -36,6 +37,7 @@ from skills_core.dm.testing.schema import (
 )
 
 __all__ = [
+    "AnalyseFn",
     "Conversation",
     "ConversationCase",
     "ConversationFile",

@@ -9,7 +9,7 @@ from typing import Any
 
 from skills_core.dm.context import step_label
 from skills_core.dm.engine import DialogueManager, TurnResult
-from skills_core.dm.events import BotUttered
+from skills_core.dm.events import BotUttered, TextAnalysed
 from skills_core.dm.state import Tracker
 from skills_core.dm.testing.loader import ConversationCase
 from skills_core.dm.testing.schema import (
@@ -24,6 +24,17 @@ from skills_core.errors import ConfigError, SkillsError
 from skills_core.spec.types import OUT_OF_SCOPE, Entity, Fallback, IntentScore, Parse
 
 ParseFn = Callable[[str], Parse]
+AnalyseFn = Callable[[str], TextAnalysed]
+"""The host's text analysis of a message (language, analyser labels) as a ``text_analysed`` event."""
+
+
+def turn_analysis(turn: Turn, analyse: AnalyseFn | None) -> TextAnalysed | None:
+    """The turn's given ``analysis:``, else ``analyse`` of its text, else none."""
+    if turn.analysis is not None:
+        return TextAnalysed(language=turn.analysis.language, labels=turn.analysis.labels)
+    if analyse is not None and turn.user is not None:
+        return analyse(turn.user)
+    return None
 
 
 def given_parse(turn: Turn) -> Parse:
@@ -198,13 +209,20 @@ class ConversationResult:
 
 
 def run_conversation(
-    case: ConversationCase, dm: DialogueManager, *, parse: ParseFn | None = None, keep_going: bool = False
+    case: ConversationCase,
+    dm: DialogueManager,
+    *,
+    parse: ParseFn | None = None,
+    analyse: AnalyseFn | None = None,
+    keep_going: bool = False,
 ) -> ConversationResult:
     """Play a test conversation against ``dm``.
 
     Args:
         parse: end-to-end mode: turns with ``user`` text are parsed with it (the NLU); without it, or
             for turns with only an ``intent``, the turn's intent and entities are used as the parse.
+        analyse: the text analysis of user texts (language, analyser labels) for turns that do not
+            give ``analysis:``; without it such turns have none.
         keep_going: run the turns after a failing one too (later failures may only be consequences).
     """
     conversation = case.conversation
@@ -226,7 +244,7 @@ def run_conversation(
                 "found only user text. Fix: pass parse= (end-to-end mode) or add 'intent:' to the turn."
             )
         try:
-            result = dm.respond(tracker, parsed)
+            result = dm.respond(tracker, parsed, analysis=turn_analysis(turn, analyse))
         except SkillsError as e:
             outcomes.append(TurnOutcome(index=i, line=line, said=said, replies=[]))
             return ConversationResult(case=case, turns=outcomes, error=f"{type(e).__name__}: {e}")
@@ -242,10 +260,11 @@ def run_conversations(
     dm: DialogueManager,
     *,
     parse: ParseFn | None = None,
+    analyse: AnalyseFn | None = None,
     keep_going: bool = False,
 ) -> list[ConversationResult]:
     """Run several test conversations (each in a fresh session)."""
-    return [run_conversation(c, dm, parse=parse, keep_going=keep_going) for c in cases]
+    return [run_conversation(c, dm, parse=parse, analyse=analyse, keep_going=keep_going) for c in cases]
 
 
 def summarize(results: list[ConversationResult]) -> str:

@@ -10,6 +10,9 @@
             entities: {amount: {amount: 50, currency: USD}, recipient: Anna}
             bot: "Send $50.00 to Anna?"              # the turn's replies; see ReplyExpectation
             expect: {intent: transfer_money, slots: {recipient: Anna}, flow: transfer_money}
+          - user: this is useless, I'm furious
+            analysis: {labels: {sentiment: {label: negative, confidence: 0.95}}}   # or the real analysers
+            bot: {response: utter_offer_human}
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from skills_core.dm.events import EVENT_TYPES
+from skills_core.dm.events import EVENT_TYPES, AnalyserLabel
 from skills_core.spec.types import FallbackReason
 
 
@@ -91,6 +94,21 @@ class Expectation(_Model):
         return v
 
 
+class AnalysisGiven(_Model):
+    """The text analysis of a turn's message, given by the test (``sentiment: negative`` means
+    confidence 1.0; the long form is ``sentiment: {label: negative, confidence: 0.9}``)."""
+
+    language: str | None = Field(default=None, description="ISO 639-1 code of the message.")
+    labels: dict[str, AnalyserLabel] = Field(default_factory=dict, description="Analyser name -> label.")
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _short_labels(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {k: {"label": x, "confidence": 1.0} if isinstance(x, str) else x for k, x in v.items()}
+
+
 class Turn(_Model):
     """One user turn and what the bot must do in response."""
 
@@ -104,6 +122,9 @@ class Turn(_Model):
         default_factory=dict, description="Other intents and their confidences."
     )
     fallback: FallbackReason | None = Field(default=None, description="Make the given parse a fallback.")
+    analysis: AnalysisGiven | None = Field(
+        default=None, description="The message's language and analyser labels (else the runner's analyse)."
+    )
     bot: list[ReplyExpectation] | None = Field(
         default=None, description="The replies, in order (a single item may be given without a list)."
     )
