@@ -5,7 +5,8 @@
 The baseline is the same model called once per request from a minimal ASGI app (Starlette + uvicorn,
 no batching). Both servers run on loopback at the same time and are measured cell by cell in turn
 (same endpoint and client count, one then the other), under closed-loop load from N concurrent
-clients. Prints one JSON object: throughput, p50/p99 latency and errors per endpoint and client count,
+clients (``/analyze``, text analysis plus the parse, on this server only). Prints one JSON object:
+throughput, p50/p99 latency and errors per endpoint and client count,
 the servers' resident memory, and the issue's targets with whether each is met.
 """
 
@@ -165,7 +166,11 @@ async def run_cell(url: str, endpoint: str, clients: int, duration_s: float) -> 
         i = 0
         while time.perf_counter() < stop_at:
             text = TEXTS[(c + i) % len(TEXTS)]
-            body = {"text": text} if endpoint == "/parse" else {"session_id": f"b{c}-{i // 20}", "text": text}
+            body = (
+                {"text": text}
+                if endpoint in ("/parse", "/analyze")
+                else {"session_id": f"b{c}-{i // 20}", "text": text}
+            )
             t0 = time.perf_counter()
             try:
                 async with http.post(url + endpoint, json=body) as r:
@@ -256,11 +261,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 max_latency_ms=args.max_latency_ms,
                 threads=args.torch_threads,
             )
+        # the baseline has no text analysis: /analyze is measured on this server only
         results = {kind: {"/parse": {}, "/chat": {}} for kind in kinds}
+        if "skills" in results:
+            results["skills"]["/analyze"] = {}
         # cell by cell, one server then the other: both meet the same background load
-        for endpoint in ("/parse", "/chat"):
+        for endpoint in ("/parse", "/chat", "/analyze"):
             for n in counts:
-                for kind in kinds:
+                for kind in (k for k in kinds if endpoint in results[k]):
                     url = servers[kind][1]
                     results[kind][endpoint][str(n)] = asyncio.run(run_cell(url, endpoint, n, args.duration))
         for kind in kinds:

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from skills_core.analysis.analysers import Analyser
+from skills_core.analysis.analyzer import Analysis, TextAnalyzer
+from skills_core.analysis.pii import PIIDetector
 from skills_core.dm.actions import ActionRegistry
 from skills_core.dm.engine import DialogueManager
-from skills_core.dm.events import BotUttered, dump_events
+from skills_core.dm.events import BotUttered, TextAnalysed, dump_events
 from skills_core.dm.state import Tracker
 from skills_core.errors import ConfigError, SkillsError
 from skills_core.nlu.model import NLU
 from skills_core.nlu.store import load_from_store, model_name
 from skills_core.runtime.actions import load_actions
-from skills_core.runtime.device import select_device, use_half
+from skills_core.runtime.analysis import (
+    analysis_dict,
+    analysis_event,
+    candidate_languages,
+    language_detector,
+    mask_events,
+    mask_pii_enabled,
+)
+from skills_core.runtime.device import Runtime, select_device, use_half, use_runtime
 from skills_core.runtime.registry import ModelRegistry
-from skills_core.runtime.skills import ensure_model, find_model, resolve_skill_path
+from skills_core.runtime.skills import ensure_models, find_model, resolve_skill_path, stored_analysers
 from skills_core.runtime.stores import MemoryStore, SessionStore, plan_store_for, store_from_url
 from skills_core.spec.loader import load_skill
 from skills_core.spec.models import Skill
@@ -50,6 +61,8 @@ class Turn:
     parse: Parse
     state: dict[str, Any]
     events: list[dict[str, Any]]
+    analysis: dict[str, Any] | None = None
+    """Language, PII spans and analyser labels of the text (``runtime.analysis.analysis_dict``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +72,7 @@ class Turn:
             "parse": self.parse.model_dump(mode="json"),
             "state": self.state,
             "events": self.events,
+            "analysis": self.analysis,
         }
 
 
@@ -78,6 +92,13 @@ class Agent:
 
     The NLU comes from a :class:`~skills_core.runtime.registry.ModelRegistry` (an active model and an
     optional canary, swappable while serving); passing ``nlu`` wraps one fixed model in a registry.
+    Every turn's text is analysed (language, PII, the skill's analysers) and recorded in a
+    ``text_analysed`` event (see :mod:`skills_core.runtime.analysis`).
+
+    Args:
+        analysers: the skill's trained analysers (default: none; :meth:`from_skill` loads the stored ones).
+        mask_pii: mask PII in the user text of stored events (default: ``SKILLS_MASK_PII_IN_EVENTS``
+            when set, else ``settings.mask_pii_in_events``).
     """
 
     def __init__(
@@ -88,6 +109,8 @@ class Agent:
         registry: ModelRegistry | None = None,
         actions: ActionRegistry | None = None,
         store: SessionStore | None = None,
+        analysers: Mapping[str, Analyser] | None = None,
+        mask_pii: bool | None = None,
     ) -> None:
         if registry is None:
             if nlu is None:
@@ -97,6 +120,13 @@ class Agent:
         self.registry = registry
         self.store = store if store is not None else store_from_url("memory://")
         self.dm = DialogueManager(skill, actions=actions)
+        self.mask_pii = mask_pii_enabled(skill) if mask_pii is None else mask_pii
+        self.pii = PIIDetector()
+        self.analysers: dict[str, Analyser] = dict(analysers or {})
+        self.analysers_by_model: dict[str, dict[str, Analyser]] = {}
+        """Analysers stored with each loaded model version (serving); they win over ``analysers``."""
+        self._detector = language_detector(candidate_languages(skill))
+        self._analyzers: dict[str, TextAnalyzer] = {}
         self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
@@ -111,8 +141,14 @@ class Agent:
         """Load a skill (path or bundled name) with its actions; train its model on first use."""
         path = resolve_skill_path(skill)
         spec = load_skill(path)
-        nlu = ensure_model(spec, retrain=retrain, device=device)
-        return cls(skill=spec, nlu=nlu, actions=load_actions(path), store=store_from_url(store_url))
+        nlu, analysers = ensure_models(spec, retrain=retrain, device=device)
+        return cls(
+            skill=spec,
+            nlu=nlu,
+            actions=load_actions(path),
+            store=store_from_url(store_url),
+            analysers=analysers,
+        )
 
     @classmethod
     def serving(
@@ -126,6 +162,8 @@ class Agent:
         half: bool | None = None,
         gpu_memory_fraction: float | None = None,
         check_interval_s: float = 1.0,
+        runtime: Runtime = "auto",
+        threads: int | None = None,
     ) -> Agent:
         """An Agent for a server process: its models follow the shared plan (swap, canary) at run time.
 
@@ -138,6 +176,8 @@ class Agent:
             half: float16 encoder on CUDA (None: on when the device is CUDA).
             gpu_memory_fraction: cap of this process' share of GPU memory.
             check_interval_s: how often a new plan generation is looked for.
+            runtime: the encoder's runtime (``auto``: ONNX Runtime on CPU when installed, else torch).
+            threads: intra-op threads of the encoder runtime (None: its default).
         """
         path = resolve_skill_path(skill)
         spec = load_skill(path)
@@ -149,13 +189,23 @@ class Agent:
                 f"Fix: run `skills train {skill}` (or `skills serve`, which trains first), or set SKILLS_MODEL"
             )
         store = store_from_url(store_url)
+        by_model: dict[str, dict[str, Analyser]] = {}
         registry = ModelRegistry(
-            loader=model_loader(spec, device=str(dev), half=dev.type == "cuda" if half is None else half),
+            loader=model_loader(
+                spec,
+                device=str(dev),
+                half=dev.type == "cuda" if half is None else half,
+                runtime=runtime,
+                threads=threads,
+                analysers=by_model,
+            ),
             plans=plan_store_for(store, namespace=spec.name, directory=plan_dir),
             check_interval_s=check_interval_s,
         )
         registry.start(tag)
-        return cls(skill=spec, registry=registry, actions=load_actions(path), store=store)
+        agent = cls(skill=spec, registry=registry, actions=load_actions(path), store=store)
+        agent.analysers_by_model = by_model
+        return agent
 
     @property
     def nlu(self) -> NLU:
@@ -166,10 +216,36 @@ class Agent:
         """Parse ``texts``; with ``keys`` (session ids) each goes to the model its session is routed to."""
         return self.registry.parse(texts, keys=keys)
 
+    def analyze(self, texts: Sequence[str]) -> list[Analysis]:
+        """Language, PII spans and analyser labels of each text (the active model's analysers)."""
+        return self.analyzer().analyze(texts)
+
+    def analyzer(self) -> TextAnalyzer:
+        """The text analyser of the active model version (built once per version)."""
+        version = self.nlu.version or ""
+        analyzer = self._analyzers.get(version)
+        if analyzer is None:
+            analysers = self.analysers_by_model.get(version, self.analysers)
+            analyzer = TextAnalyzer(detector=self._detector, analysers=analysers, pii=self.pii)
+            self._analyzers[version] = analyzer
+        return analyzer
+
+    def text_analysed(self, text: str) -> TextAnalysed:
+        """The ``text_analysed`` event of ``text`` (for conversation tests: ``run_conversation(analyse=)``)."""
+        return analysis_event(self.analyze([text])[0])
+
+    def inspect(self, texts: Sequence[str], *, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The analysis and the parse of each text, as JSON-compatible dicts (``POST /analyze``)."""
+        parses = self.parse(texts, keys=keys)
+        return [
+            {"text": text, **analysis_dict(a), "parse": p.model_dump(mode="json")}
+            for text, a, p in zip(texts, self.analyze(texts), parses, strict=True)
+        ]
+
     def handle(self, session_id: str, text: str) -> Turn:
         """Run one user turn for ``session_id`` and persist the new events."""
         parse = self.parse([text], keys=[session_id])[0]
-        return self.handle_parse(session_id, parse)
+        return self.handle_parse(session_id, parse, analysis=self.analyze([text])[0])
 
     def handle_batch(self, turns: Sequence[tuple[str, str]]) -> list[Turn | Exception]:
         """Run many ``(session_id, text)`` turns: one NLU batch, then the dialogue of each session.
@@ -179,7 +255,9 @@ class Agent:
         """
         if not turns:
             return []
-        parses = self.parse([text for _, text in turns], keys=[sid for sid, _ in turns])
+        texts = [text for _, text in turns]
+        parses = self.parse(texts, keys=[sid for sid, _ in turns])
+        analyses = self.analyze(texts)
         groups: dict[str, list[int]] = {}
         for i, (sid, _) in enumerate(turns):
             groups.setdefault(sid, []).append(i)
@@ -188,7 +266,7 @@ class Agent:
         def run(indices: list[int]) -> None:
             for i in indices:
                 try:
-                    out[i] = self.handle_parse(turns[i][0], parses[i])
+                    out[i] = self.handle_parse(turns[i][0], parses[i], analysis=analyses[i])
                 except Exception as e:
                     if not isinstance(e, SkillsError):
                         logger.exception("turn of session %s failed", turns[i][0])
@@ -201,11 +279,21 @@ class Agent:
             list(self._executor().map(run, groups.values()))
         return out
 
-    def handle_parse(self, session_id: str, parse: Parse) -> Turn:
-        """Run one turn from an existing parse (tests, or a host with its own NLU)."""
+    def handle_parse(self, session_id: str, parse: Parse, *, analysis: Analysis | None = None) -> Turn:
+        """Run one turn from an existing parse (tests, or a host with its own NLU).
+
+        Args:
+            analysis: the text's analysis, recorded as a ``text_analysed`` event (none: not recorded,
+                and the user text is not masked).
+        """
+        event = analysis_event(analysis, masked=self.mask_pii) if analysis is not None else None
         with self.store.lock(session_id):
             tracker = self._tracker(session_id)
-            result = self.dm.respond(tracker, parse)
+            result = self.dm.handle(tracker, parse, analysis=event)
+            events = result.events
+            if self.mask_pii and analysis is not None:
+                events = mask_events(events, analysis.pii, self.pii)
+            tracker.extend(events)
             self.store.save(session_id, tracker.to_dict())
         return Turn(
             session_id=session_id,
@@ -213,7 +301,8 @@ class Agent:
             replies=[_reply(e) for e in result.replies],
             parse=parse,
             state=state_snapshot(tracker),
-            events=dump_events(result.events),
+            events=dump_events(events),
+            analysis=analysis_dict(analysis) if analysis is not None else None,
         )
 
     def session(self, session_id: str) -> dict[str, Any] | None:
@@ -249,8 +338,20 @@ class Agent:
         return Tracker(session_id) if data is None else Tracker.from_dict(data)
 
 
-def model_loader(skill: Skill, *, device: str = "auto", half: bool = False) -> Callable[[str], NLU]:
-    """Load a stored model by tag for ``skill``, refusing one trained for another skill."""
+def model_loader(
+    skill: Skill,
+    *,
+    device: str = "auto",
+    half: bool = False,
+    runtime: Runtime = "torch",
+    threads: int | None = None,
+    analysers: dict[str, dict[str, Analyser]] | None = None,
+) -> Callable[[str], NLU]:
+    """Load a stored model by tag for ``skill``, refusing one trained for another skill.
+
+    Args:
+        analysers: when given, the analysers stored with each loaded model are put here by its version.
+    """
     allowed = set(skill.intents) | {OUT_OF_SCOPE}
 
     def load(tag: str) -> NLU:
@@ -268,6 +369,10 @@ def model_loader(skill: Skill, *, device: str = "auto", half: bool = False) -> C
             )
         if half:
             use_half(nlu)
+        else:
+            use_runtime(nlu, runtime, threads=threads)
+        if analysers is not None:
+            analysers[nlu.version or tag] = stored_analysers(tag, device=device)
         return nlu
 
     return load

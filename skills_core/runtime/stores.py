@@ -51,7 +51,8 @@ class MemoryStore:
         self.ttl_s = ttl_s
         self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
+        # a session's lock exists only while a turn holds or waits for it: [lock, holders and waiters]
+        self._locks: dict[str, list[Any]] = {}
 
     def load(self, session_id: str) -> dict[str, Any] | None:
         with self._guard:
@@ -70,20 +71,25 @@ class MemoryStore:
             self._data[session_id] = (time.monotonic(), blob)
             self._data.move_to_end(session_id)
             while len(self._data) > self.max_sessions:
-                old, _ = self._data.popitem(last=False)
-                self._locks.pop(old, None)
+                self._data.popitem(last=False)
 
     def delete(self, session_id: str) -> bool:
         with self._guard:
-            self._locks.pop(session_id, None)
             return self._data.pop(session_id, None) is not None
 
     @contextmanager
     def lock(self, session_id: str) -> Iterator[None]:
         with self._guard:
-            lock = self._locks.setdefault(session_id, threading.Lock())
-        with lock:
-            yield
+            entry = self._locks.setdefault(session_id, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:  # dropped with its last user, so locks never outnumber running turns
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[session_id]
 
     def ping(self) -> bool:
         return True

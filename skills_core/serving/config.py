@@ -55,6 +55,11 @@ class ServeConfig(BaseModel):
         default=None, gt=0, le=1, description="Cap of each worker's share of GPU memory."
     )
     torch_threads: int | None = Field(default=None, ge=1, description="torch intra-op threads per worker.")
+    runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        default="auto",
+        description="Encoder runtime: auto (ONNX Runtime fp32 on CPU when the onnx extra is installed), "
+        "torch, onnx or onnx-int8.",
+    )
     model_check_s: float = Field(default=1.0, gt=0, description="How often workers look for a model change.")
     plan_dir: str | None = Field(
         default=None,

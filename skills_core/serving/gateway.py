@@ -1,8 +1,9 @@
 """The HTTP edge of the server: an ASGI middleware in front of BentoML's app.
 
 For every request except the probes and ``/metrics`` it: names the request (``X-Request-ID``),
-checks the bearer token, enforces the body size limit, and for ``/parse`` and ``/chat`` checks the
-body and turns it into the batchable form BentoML batches (``{"items": [...]}`` / ``{"turns": [...]}``),
+checks the bearer token (not for the web chat page's own files under ``/ui/``), enforces the body
+size limit, and for ``/parse``, ``/analyze`` and ``/chat`` checks the body and turns it into the batchable form
+BentoML batches (``{"items": [...]}`` / ``{"turns": [...]}``),
 then turns the batch answer back into the single answer. Any error answer, its own or BentoML's,
 leaves as ``{"error": {"type", "message"}}`` without a stack trace. Each request ends with one JSON
 log line and its metrics.
@@ -25,6 +26,8 @@ from skills_core.serving.config import ServeConfig
 from skills_core.serving.inputs import ApiError, Limits, chat_call, parse_call, read_json
 from skills_core.serving.logs import mask_pii
 from skills_core.serving.metrics import get_metrics
+from skills_core.serving.openapi import openapi_document
+from skills_core.serving.ui import is_ui_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,8 +38,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 logger = logging.getLogger("skills_core.serving.access")
 
 OPEN_PATHS = frozenset({"/livez", "/healthz", "/readyz", "/metrics"})
+# BentoML's /docs.json describes the internal batch bodies; both answer the public API's document
+DOC_PATHS = frozenset({"/openapi.json", "/docs.json"})
 ENDPOINTS = (
-    "POST /parse, POST /chat, GET|DELETE /sessions/{id}, GET /admin/models, POST /admin/models/{action}"
+    "POST /parse, POST /analyze, POST /chat, GET|DELETE /sessions/{id}, GET /admin/models, "
+    "POST /admin/models/{action}"
 )
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 
@@ -78,10 +84,15 @@ class Gateway:
         if ex.path.startswith("/sessions/"):
             ex.session_id = ex.path.removeprefix("/sessions/")[:200]
         try:
+            if ex.method == "GET" and ex.path in DOC_PATHS:  # the API's description is public
+                await self._respond(ex, send, 200, _dumps(openapi_document(limits=self.limits)))
+                return
             self._authorize(scope)
             body = await self._read_body(scope, receive)
             if ex.method == "POST" and ex.path == "/parse":
                 await self._parse(ex, scope, receive, body, send)
+            elif ex.method == "POST" and ex.path == "/analyze":
+                await self._analyze(ex, scope, receive, body, send)
             elif ex.method == "POST" and ex.path == "/chat":
                 await self._chat(ex, scope, receive, body, send)
             else:
@@ -106,6 +117,17 @@ class Gateway:
         results = await self._batched(ex, scope, receive, {"items": items})
         get_metrics().observe_parses(results)
         ex.model_version = ",".join(sorted({str(r.get("model_version")) for r in results}))
+        await self._respond(ex, send, 200, _dumps(results[0] if call.single else results))
+
+    async def _analyze(self, ex: Exchange, scope: Scope, receive: Receive, body: bytes, send: Send) -> None:
+        # the same bodies as /parse: {"text"} or {"texts": [...]}, optional session_id for the canary
+        call = parse_call(read_json(body, content_type=_header(scope, b"content-type")), self.limits)
+        ex.session_id, ex.texts = call.session_id, call.texts
+        key = call.session_id or ex.request_id
+        items = [{"text": t, "key": key} for t in call.texts]
+        results = await self._batched(ex, scope, receive, {"items": items})
+        parses = [r.get("parse") or {} for r in results]
+        ex.model_version = ",".join(sorted({str(p.get("model_version")) for p in parses}))
         await self._respond(ex, send, 200, _dumps(results[0] if call.single else results))
 
     async def _chat(self, ex: Exchange, scope: Scope, receive: Receive, body: bytes, send: Send) -> None:
@@ -134,6 +156,8 @@ class Gateway:
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _authorize(self, scope: Scope) -> None:
+        if is_ui_path(scope["path"]):
+            return  # the web chat page's files are open; every API call it makes carries the token
         if scope["path"].startswith("/admin"):
             if self.config.admin_token is None:
                 raise ApiError(
@@ -141,6 +165,14 @@ class Gateway:
                     "forbidden",
                     "expected the admin endpoints to be enabled; found no admin token configured. "
                     "Fix: set SKILLS_ADMIN_TOKEN and send it as 'Authorization: Bearer <token>'",
+                )
+            api = self.config.api_token
+            if api is not None and _bearer_matches(scope, api.get_secret_value()):
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    "expected the admin token (SKILLS_ADMIN_TOKEN); found the API token, which may not "
+                    "manage models. Fix: send SKILLS_ADMIN_TOKEN as the bearer token",
                 )
             _check_bearer(scope, self.config.admin_token.get_secret_value(), "SKILLS_ADMIN_TOKEN")
         elif self.config.api_token is not None:
@@ -246,14 +278,16 @@ class Gateway:
         metrics.latency.labels(endpoint=endpoint, status=str(ex.status)).observe(seconds)
         if ex.error:
             metrics.errors.labels(endpoint=endpoint, kind=ex.error).inc()
+        # a client may use an email or a phone number as its session id: mask it, in the path too
+        hide = (lambda s: s) if self.config.log_text == "raw" else mask_pii
         fields: dict[str, Any] = {
             "time_ns": time.time_ns(),
             "request_id": ex.request_id,
             "method": ex.method,
-            "path": ex.path,
+            "path": hide(ex.path),
             "status": ex.status,
             "latency_ms": round(seconds * 1000, 3),
-            "session_id": ex.session_id,
+            "session_id": None if ex.session_id is None else hide(ex.session_id),
             "model_version": ex.model_version,
         }
         if ex.error:
@@ -262,6 +296,12 @@ class Gateway:
             shown = ex.texts if self.config.log_text == "raw" else [mask_pii(t) for t in ex.texts]
             fields["text"] = shown[0] if len(shown) == 1 else shown
         logger.info("request", extra=fields)
+
+
+def _bearer_matches(scope: Scope, token: str) -> bool:
+    """Whether the request's bearer token is ``token`` (compared in constant time)."""
+    scheme, _, value = (_header(scope, b"authorization") or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
 def _check_bearer(scope: Scope, token: str, setting: str) -> None:
@@ -338,7 +378,7 @@ def _request_id(scope: Scope) -> str:
 
 
 def _endpoint(path: str) -> str:
-    if path in ("/parse", "/chat"):
+    if path in ("/parse", "/analyze", "/chat"):
         return path
     for prefix in ("/sessions/", "/admin/"):
         if path.startswith(prefix):

@@ -12,7 +12,9 @@ from typing import Any
 
 from skills_core.errors import SkillsError
 
-SESSION_ID = re.compile(r"^[\w.:@-]+$")
+SESSION_ID_PATTERN = r"^[\w.:@-]+$"
+"""A session id (also the OpenAPI ``pattern``); checked with ``fullmatch``: ``$`` alone admits a final newline."""
+SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
 class ApiError(SkillsError):
@@ -82,6 +84,12 @@ def read_json(body: bytes, *, content_type: str | None) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as e:
         raise ApiError(
             400, "invalid_json", f"expected a JSON body; it does not parse ({e}). Fix the JSON"
+        ) from None
+    except RecursionError:  # e.g. a few thousand nested brackets, well within the size limit
+        raise ApiError(
+            400,
+            "invalid_json",
+            "expected a JSON object; found arrays or objects nested too deep. Fix the JSON",
         ) from None
     if not isinstance(data, dict):
         raise ApiError(
@@ -175,6 +183,13 @@ def check_text(value: Any, limits: Limits, *, where: str = "text") -> str:
             "invalid_request",
             f"expected '{where}' to contain text; found an empty string. Fix: send words",
         )
+    if not value.isprintable() and _has_surrogate(value):
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"expected '{where}' to be valid Unicode; found an unpaired surrogate (like \\ud800). "
+            "Fix: send UTF-8 text",
+        )
     if len(value) > limits.max_text_chars:
         raise ApiError(
             413,
@@ -192,15 +207,23 @@ def check_session_id(value: Any, limits: Limits) -> str:
             "invalid_request",
             f"expected 'session_id' to be a non-empty string; found {_describe(value)}",
         )
-    if len(value) > limits.max_session_id_chars or not SESSION_ID.match(value):
+    if len(value) > limits.max_session_id_chars or not SESSION_ID.fullmatch(value):
         raise ApiError(
             422,
             "invalid_request",
             f"expected a session id of at most {limits.max_session_id_chars} letters, digits or . _ : @ -; "
-            f"found {len(value)} characters{'' if SESSION_ID.match(value) else ' including others'}. "
+            f"found {len(value)} characters{'' if SESSION_ID.fullmatch(value) else ' including others'}. "
             "Fix: use e.g. a UUID",
         )
     return value
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _only(data: dict[str, Any], allowed: set[str]) -> None:

@@ -1,4 +1,5 @@
-"""Routes BentoML's ``@api`` cannot express (GET, DELETE): sessions and the admin model endpoints.
+"""Routes BentoML's ``@api`` cannot express (GET, DELETE): sessions, the admin model endpoints and
+the web chat page (:mod:`skills_core.serving.ui`, at ``/ui/``).
 
 A Starlette app mounted on the service; each handler calls the running service's Agent in a thread
 and answers JSON. Auth and size limits are already enforced by the gateway in front.
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from skills_core.errors import ConfigError, SkillsError
 from skills_core.runtime.redis_store import StoreUnavailable
 from skills_core.runtime.registry import ModelRefused, PlanConflict
+from skills_core.serving import ui
 from skills_core.serving.inputs import ApiError, Limits, canary_call, check_session_id, read_json, tag_of
 
 Handler = Callable[[Request], Awaitable[JSONResponse]]
@@ -143,5 +145,6 @@ app = Starlette(
         Route("/admin/models/canary", canary, methods=["POST"]),
         Route("/admin/models/promote", promote, methods=["POST"]),
         Route("/admin/models/rollback", rollback, methods=["POST"]),
+        *ui.ROUTES,
     ]
 )

@@ -1,7 +1,7 @@
 """The BentoML service: a thin adapter over :class:`~skills_core.runtime.agent.Agent`.
 
-``bentoml serve service:SkillsService`` (the root ``service.py`` re-exports it). ``/parse`` and
-``/chat`` are batchable BentoML APIs (adaptive batching); the gateway middleware turns the public
+``bentoml serve service:SkillsService`` (the root ``service.py`` re-exports it). ``/parse``,
+``/analyze`` and ``/chat`` are batchable BentoML APIs (adaptive batching); the gateway middleware turns the public
 single-request bodies into batch items and back. Sessions and the admin endpoints are a mounted
 Starlette app. Configuration: :class:`~skills_core.serving.config.ServeConfig` (``SKILLS_*``).
 """
@@ -22,6 +22,7 @@ from skills_core.serving.gateway import Gateway
 from skills_core.serving.inputs import Limits
 from skills_core.serving.logs import configure_logging
 from skills_core.serving.metrics import Sampler, get_metrics
+from skills_core.serving.watchdog import follow_parent, in_bentoml_worker
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class SkillsService:
 
         config = ServeConfig.load()
         configure_logging(config.log_level)
+        if in_bentoml_worker():  # circus starts workers in their own session: stop with the supervisor
+            follow_parent()
         if config.torch_threads:
             import torch
 
@@ -79,6 +82,8 @@ class SkillsService:
             half=config.half,
             gpu_memory_fraction=config.gpu_memory_fraction,
             check_interval_s=config.model_check_s,
+            runtime=config.runtime,
+            threads=config.torch_threads,
         )
         self.sampler = Sampler(
             get_metrics(), sessions=lambda: len(self.agent.store), serving=self.agent.registry.serving
@@ -98,6 +103,12 @@ class SkillsService:
         texts, keys = [i.text for i in items], [i.key for i in items]
         parses = await anyio.to_thread.run_sync(lambda: self.agent.parse(texts, keys=keys))
         return [p.model_dump(mode="json") for p in parses]
+
+    @bentoml.api(batchable=True, max_batch_size=BOOT.max_batch_size, max_latency_ms=BOOT.max_latency_ms)
+    async def analyze(self, items: list[ParseItem]) -> list[dict[str, Any]]:
+        """Language, PII spans, analyser labels and the parse of texts (batched across requests)."""
+        texts, keys = [i.text for i in items], [i.key for i in items]
+        return await anyio.to_thread.run_sync(lambda: self.agent.inspect(texts, keys=keys))
 
     @bentoml.api(batchable=True, max_batch_size=BOOT.max_batch_size, max_latency_ms=BOOT.max_latency_ms)
     async def chat(self, turns: list[ChatTurn]) -> list[dict[str, Any]]:

@@ -161,3 +161,12 @@ async def load(
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         await asyncio.gather(*(client(c, http) for c in range(clients)))
     return result
+
+
+def drop_bentoml_metrics() -> None:
+    """Unregister BentoML's request metrics: it registers them once per app built in this process."""
+    from prometheus_client import REGISTRY
+
+    for collector, names in list(REGISTRY._collector_to_names.items()):
+        if any(name.startswith("bentoml_") for name in names):
+            REGISTRY.unregister(collector)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving_support import ADMIN, API, server_env
+from serving_support import ADMIN, API, drop_bentoml_metrics, server_env
 from starlette.testclient import TestClient
 
 from skills_core.serving.service import ChatTurn, ParseItem, SkillsService
@@ -32,9 +32,11 @@ def env(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def client(env: dict[str, str]) -> Iterator[TestClient]:
+    drop_bentoml_metrics()  # another module may have built an app in this process before
     with TestClient(SkillsService.to_asgi(), raise_server_exceptions=False) as c:
         c.headers["Authorization"] = f"Bearer {API}"
         yield c
+    drop_bentoml_metrics()
 
 
 def admin(c: TestClient, action: str, body: dict[str, object] | None = None) -> tuple[int, dict]:
@@ -121,7 +123,7 @@ def test_metrics(client: TestClient) -> None:
 
 def test_admin_swap_canary_promote_rollback(client: TestClient, tiny_tags: list[str]) -> None:
     a, b = tiny_tags
-    assert client.get("/admin/models").status_code == 401  # the API token is not the admin token
+    assert client.get("/admin/models").status_code == 403  # the API token is not the admin token
     status = client.get("/admin/models", headers={"Authorization": f"Bearer {ADMIN}"}).json()
     assert status["serving"] == [{"version": a, "role": "active", "share": 1.0}]
 
