@@ -85,12 +85,21 @@ def free_port() -> int:
 
 
 def start(
-    kind: str, *, skill: str, tag: str, home: Path, max_latency_ms: int | None, threads: int | None
+    kind: str,
+    *,
+    skill: str,
+    tag: str,
+    home: Path,
+    max_latency_ms: int | None,
+    threads: int | None,
+    runtime: str = "auto",
+    workers: int = 1,
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     if kind == "skills":
         env.update(SKILLS_SKILL=skill, SKILLS_MODEL=tag, SKILLS_PLAN_DIR=str(home / "plans"))
+        env.update(SKILLS_RUNTIME=runtime, SKILLS_WORKERS=str(workers))
         if max_latency_ms:
             env["SKILLS_MAX_LATENCY_MS"] = str(max_latency_ms)
         if threads:
@@ -233,6 +242,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--clients", default="1,16,64", help="comma-separated concurrent client counts")
     parser.add_argument("--max-latency-ms", type=int, default=None, help="override SKILLS_MAX_LATENCY_MS")
     parser.add_argument("--torch-threads", type=int, default=None, help="torch threads of both servers")
+    parser.add_argument(
+        "--runtime",
+        default="auto",
+        choices=["auto", "torch", "onnx", "onnx-int8"],
+        help="this server's encoder runtime (SKILLS_RUNTIME; the baseline always runs torch)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="this server's BentoML workers (SKILLS_WORKERS)"
+    )
     parser.add_argument("--only", choices=["skills", "baseline"], default=None, help="run one server only")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
@@ -260,6 +278,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 home=home,
                 max_latency_ms=args.max_latency_ms,
                 threads=args.torch_threads,
+                runtime=args.runtime,
+                workers=args.workers,
             )
         # the baseline has no text analysis: /analyze is measured on this server only
         results = {kind: {"/parse": {}, "/chat": {}} for kind in kinds}
@@ -291,6 +311,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "duration_s_per_cell": args.duration,
         "results": results,
         "torch_threads": args.torch_threads or "default",
+        "runtime": args.runtime,
+        "workers": args.workers,
         "targets": targets(results, str(max(counts))) if len(results) == 2 else None,
     }
     text = json.dumps(report, indent=2)
