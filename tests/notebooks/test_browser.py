@@ -19,33 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from nb_support import NOTEBOOKS, ROOT, notebook_env
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
+from browser_support import ARTIFACTS, chromium, wait_js
+from nb_support import NOTEBOOKS, notebook_env
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 NOTEBOOK = "02_intent_debugging.ipynb"
 UTTERANCE = "send 20 dollars to Anna"  # the notebook shows another one first
 TINY_INTENTS = {"check_balance", "goodbye", "greet", "transfer_money"}
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1400,1100",
-]
 
 
 @dataclass(frozen=True)
@@ -125,32 +107,12 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"expected {', '.join(missing)}; not installed. Fix: apt-get install chromium chromium-driver"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    try:
+    with chromium(tmp_path / "chromium-profile", window="1400,1100") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(driver: WebDriver, what: str, condition: str, *, timeout: float) -> object:
-    """Wait until the JavaScript expression ``condition`` is truthy; return its value."""
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.5).until(
-            lambda d: d.execute_script(f"return {condition}")
-        )
-    except WebDriverException as e:
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "intent_debugging_failure.png"))
-        raise AssertionError(f"timed out waiting for {what} (screenshot: test-artifacts/)") from e
+    return wait_js(driver, what, condition, timeout=timeout, screenshot="intent_debugging_failure.png")
 
 
 CELLS = """

@@ -17,35 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
-from serving_support import API, ROOT, Server
+from serving_support import API, Server
 
 pytestmark = pytest.mark.slow
 
 selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
 
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException, WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from browser_support import ARTIFACTS, chromium, wait_js  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,900",
-]
 MARKUP = '<img src=x onerror=alert(1)><script>document.title="pwned"</script><b>bold?</b>'
 AUTH = {"Authorization": f"Bearer {API}"}
 
@@ -80,30 +63,12 @@ def server(bank_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian: apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    try:
+    with chromium(tmp_path / "chromium-profile", window="1280,900") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(driver: WebDriver, what: str, condition: str, *, timeout: float = 60) -> Any:
-    """Wait until the JavaScript expression ``condition`` is truthy; return its value."""
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(
-            lambda d: d.execute_script(f"return {condition}")
-        )
-    except WebDriverException as e:
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "webchat_failure.png"))
-        raise AssertionError(f"timed out waiting for {what} (screenshot: test-artifacts/)") from e
+    return wait_js(driver, what, condition, timeout=timeout, screenshot="webchat_failure.png")
 
 
 MESSAGES = """[...document.querySelectorAll('#messages .msg')].map(m => ({
