@@ -130,14 +130,18 @@ class Client:
             try:
                 r = await self.http.post(
                     f"{self.urls[index % len(self.urls)]}/chat",
-                    json={"session_id": conv.session_id, "text": text},
+                    # the turn's id makes a retry of an applied turn answer from the log (replayed)
+                    json={"session_id": conv.session_id, "text": text, "turn_id": f"turn-{k + 1}"},
                 )
                 outcome = str(r.status_code)
             except httpx.TransportError as e:
                 r, outcome = None, type(e).__name__
             tally.attempts[outcome] += 1
             if r is not None and r.status_code == 200:
-                return self._done(conv, k, r.json(), time.perf_counter() - t0)
+                body = r.json()
+                if body.get("replayed"):  # an earlier attempt of this turn was applied after all
+                    tally.already_applied += 1
+                return self._done(conv, k, body, time.perf_counter() - t0)
             if r is not None and 400 <= r.status_code < 500 and r.status_code != 429:
                 tally.failed.append(f"{conv.session_id} turn {k + 1}: {r.status_code} {r.text[:200]}")
                 return None

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+)
 
 from skills_core.errors import DialogueError
 from skills_core.spec.types import Parse
@@ -65,10 +73,24 @@ class SessionStarted(_Event):
 
 
 class UserUttered(_Event):
-    """The user said something; ``parse`` is the NLU's reading (or a given intent in tests)."""
+    """The user said something; ``parse`` is the NLU's reading (or a given intent in tests).
+
+    ``turn_id`` is the client's idempotency key of the turn (``POST /chat``), when it sent one. It is
+    left out of the dumped event when absent, so logs without it (older ones too) read and write as before.
+    """
 
     type: Literal["user_uttered"] = "user_uttered"
     parse: Parse
+    turn_id: str | None = Field(
+        default=None, description="The client's id of this turn; a retry with it is answered, not rerun."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_missing_turn_id(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.turn_id is None:
+            data.pop("turn_id", None)
+        return data
 
 
 class AnalyserLabel(BaseModel):

@@ -14,9 +14,9 @@ from skills_core.analysis.analyzer import Analysis, TextAnalyzer
 from skills_core.analysis.pii import PIIDetector
 from skills_core.dm.actions import ActionRegistry
 from skills_core.dm.engine import DialogueManager
-from skills_core.dm.events import BotUttered, TextAnalysed, dump_events
+from skills_core.dm.events import BotUttered, Event, TextAnalysed, UserUttered, dump_events
 from skills_core.dm.state import Tracker
-from skills_core.errors import ConfigError, SkillsError
+from skills_core.errors import ConfigError, DialogueError, SkillsError
 from skills_core.nlu.model import NLU
 from skills_core.nlu.store import load_from_store, model_name
 from skills_core.runtime.actions import load_actions
@@ -26,12 +26,14 @@ from skills_core.runtime.analysis import (
     candidate_languages,
     language_detector,
     mask_events,
+    mask_parse,
     mask_pii_enabled,
 )
 from skills_core.runtime.device import Runtime, select_device, use_half, use_runtime
 from skills_core.runtime.registry import ModelRegistry
 from skills_core.runtime.skills import ensure_models, find_model, resolve_skill_path, stored_analysers
 from skills_core.runtime.stores import MemoryStore, SessionStore, plan_store_for, store_from_url
+from skills_core.runtime.turns import StoredTurn, check_same_text, find_turn
 from skills_core.spec.loader import load_skill
 from skills_core.spec.models import Skill
 from skills_core.spec.types import OUT_OF_SCOPE, Parse
@@ -63,11 +65,17 @@ class Turn:
     events: list[dict[str, Any]]
     analysis: dict[str, Any] | None = None
     """Language, PII spans and analyser labels of the text (``runtime.analysis.analysis_dict``)."""
+    turn_id: str | None = None
+    """The client's id of this turn, when it sent one."""
+    replayed: bool = False
+    """The turn was already stored under ``turn_id``: this is its stored outcome, nothing ran again."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "session_id": self.session_id,
             "text": self.text,
+            "turn_id": self.turn_id,
+            "replayed": self.replayed,
             "replies": [r.__dict__ for r in self.replies],
             "parse": self.parse.model_dump(mode="json"),
             "state": self.state,
@@ -242,19 +250,35 @@ class Agent:
             for text, a, p in zip(texts, self.analyze(texts), parses, strict=True)
         ]
 
-    def handle(self, session_id: str, text: str) -> Turn:
-        """Run one user turn for ``session_id`` and persist the new events."""
-        parse = self.parse([text], keys=[session_id])[0]
-        return self.handle_parse(session_id, parse, analysis=self.analyze([text])[0])
+    def handle(self, session_id: str, text: str, *, turn_id: str | None = None) -> Turn:
+        """Run one user turn for ``session_id`` and persist the new events.
 
-    def handle_batch(self, turns: Sequence[tuple[str, str]]) -> list[Turn | Exception]:
+        Args:
+            turn_id: the client's id of this turn; a turn with an id already stored in the session
+                is answered from the log (see :meth:`handle_parse`).
+        """
+        parse = self.parse([text], keys=[session_id])[0]
+        return self.handle_parse(session_id, parse, analysis=self.analyze([text])[0], turn_id=turn_id)
+
+    def handle_batch(
+        self, turns: Sequence[tuple[str, str]], *, turn_ids: Sequence[str | None] | None = None
+    ) -> list[Turn | Exception]:
         """Run many ``(session_id, text)`` turns: one NLU batch, then the dialogue of each session.
 
         Turns of one session run in the given order; different sessions overlap when the store does
         I/O. A turn that fails yields its exception in its place; the others are unaffected.
+
+        Args:
+            turn_ids: the client's id of each turn (None where it sent none); see :meth:`handle_parse`.
         """
         if not turns:
             return []
+        ids = list(turn_ids) if turn_ids is not None else [None] * len(turns)
+        if len(ids) != len(turns):
+            raise ConfigError(
+                f"expected one turn id (or None) per turn; found {len(ids)} for {len(turns)} turns. "
+                "Fix: pass turn_ids of the same length as turns"
+            )
         texts = [text for _, text in turns]
         parses = self.parse(texts, keys=[sid for sid, _ in turns])
         analyses = self.analyze(texts)
@@ -266,7 +290,7 @@ class Agent:
         def run(indices: list[int]) -> None:
             for i in indices:
                 try:
-                    out[i] = self.handle_parse(turns[i][0], parses[i], analysis=analyses[i])
+                    out[i] = self.handle_parse(turns[i][0], parses[i], analysis=analyses[i], turn_id=ids[i])
                 except Exception as e:
                     if not isinstance(e, SkillsError):
                         logger.exception("turn of session %s failed", turns[i][0])
@@ -279,20 +303,51 @@ class Agent:
             list(self._executor().map(run, groups.values()))
         return out
 
-    def handle_parse(self, session_id: str, parse: Parse, *, analysis: Analysis | None = None) -> Turn:
+    def handle_parse(
+        self,
+        session_id: str,
+        parse: Parse,
+        *,
+        analysis: Analysis | None = None,
+        turn_id: str | None = None,
+    ) -> Turn:
         """Run one turn from an existing parse (tests, or a host with its own NLU).
+
+        With a ``turn_id`` already stored in the session (in any of its ``user_uttered`` events), the
+        dialogue does not run again and nothing is stored: the answer is that turn's stored outcome
+        (its replies, stored parse, events and the state right after it) with ``replayed=True``. The
+        lookup happens under the session's lock, so concurrent retries of one turn apply it once.
 
         Args:
             analysis: the text's analysis, recorded as a ``text_analysed`` event (none: not recorded,
                 and the user text is not masked).
+            turn_id: the client's id of this turn, stored in its ``user_uttered`` event.
+
+        Raises:
+            TurnConflict: ``turn_id`` is stored in the session with another text.
         """
+        if turn_id is not None and not turn_id:
+            raise DialogueError(
+                "expected a turn_id with at least one character, or None; found an empty string. "
+                "Fix: send e.g. a UUID, or no turn_id"
+            )
         event = analysis_event(analysis, masked=self.mask_pii) if analysis is not None else None
         with self.store.lock(session_id):
             tracker = self._tracker(session_id)
+            stored = find_turn(tracker.events, turn_id) if turn_id is not None else None
+            if stored is not None and turn_id is not None:
+                check_same_text(
+                    stored, text=self._stored_text(parse, analysis), session_id=session_id, turn_id=turn_id
+                )
+                return _replayed(
+                    session_id, tracker.events, stored, parse=parse, analysis=analysis, turn_id=turn_id
+                )
             result = self.dm.handle(tracker, parse, analysis=event)
             events = result.events
             if self.mask_pii and analysis is not None:
                 events = mask_events(events, analysis.pii, self.pii)
+            if turn_id is not None:
+                events = [_with_turn_id(e, turn_id) for e in events]
             tracker.extend(events)
             self.store.save(session_id, tracker.to_dict())
         return Turn(
@@ -303,7 +358,14 @@ class Agent:
             state=state_snapshot(tracker),
             events=dump_events(events),
             analysis=analysis_dict(analysis) if analysis is not None else None,
+            turn_id=turn_id,
         )
+
+    def _stored_text(self, parse: Parse, analysis: Analysis | None) -> str:
+        """The user text as its ``user_uttered`` event stores it (PII masked when masking is on)."""
+        if self.mask_pii and analysis is not None and analysis.pii:
+            return mask_parse(parse, analysis.pii, self.pii).text
+        return parse.text
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         """The stored conversation (events and derived state), or None."""
@@ -376,6 +438,33 @@ def model_loader(
         return nlu
 
     return load
+
+
+def _with_turn_id(event: Event, turn_id: str) -> Event:
+    return event.model_copy(update={"turn_id": turn_id}) if isinstance(event, UserUttered) else event
+
+
+def _replayed(
+    session_id: str,
+    log: Sequence[Event],
+    stored: StoredTurn,
+    *,
+    parse: Parse,
+    analysis: Analysis | None,
+    turn_id: str,
+) -> Turn:
+    """The answer of a turn already stored: rebuilt from its events, with the state right after it."""
+    return Turn(
+        session_id=session_id,
+        text=parse.text,
+        replies=[_reply(e) for e in stored.replies(log)],
+        parse=stored.uttered.parse,
+        state=state_snapshot(Tracker(session_id, log[: stored.end])),
+        events=dump_events(stored.events(log)),
+        analysis=analysis_dict(analysis) if analysis is not None else None,
+        turn_id=turn_id,
+        replayed=True,
+    )
 
 
 def _reply(event: BotUttered) -> Reply:

@@ -131,9 +131,13 @@ class Gateway:
         await self._respond(ex, send, 200, _dumps(results[0] if call.single else results))
 
     async def _chat(self, ex: Exchange, scope: Scope, receive: Receive, body: bytes, send: Send) -> None:
-        call = chat_call(read_json(body, content_type=_header(scope, b"content-type")), self.limits)
+        call = chat_call(
+            read_json(body, content_type=_header(scope, b"content-type")),
+            self.limits,
+            idempotency_key=_header(scope, b"idempotency-key"),
+        )
         ex.session_id, ex.texts = call.session_id, [call.text]
-        turn = {"session_id": call.session_id, "text": call.text}
+        turn = {"session_id": call.session_id, "text": call.text, "turn_id": call.turn_id}
         (result,) = await self._batched(ex, scope, receive, {"turns": [turn]})
         error = result.get("error")
         if isinstance(error, dict):

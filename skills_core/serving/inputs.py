@@ -15,6 +15,9 @@ from skills_core.errors import SkillsError
 SESSION_ID_PATTERN = r"^[\w.:@-]+$"
 """A session id (also the OpenAPI ``pattern``); checked with ``fullmatch``: ``$`` alone admits a final newline."""
 SESSION_ID = re.compile(SESSION_ID_PATTERN)
+TURN_ID_HEADER_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
+"""An ``Idempotency-Key`` header: the characters of a session id, ASCII only (HTTP header values)."""
+TURN_ID_HEADER = re.compile(TURN_ID_HEADER_PATTERN)
 
 
 class ApiError(SkillsError):
@@ -54,10 +57,11 @@ class ParseCall:
 
 @dataclass(frozen=True)
 class ChatCall:
-    """A checked ``POST /chat``."""
+    """A checked ``POST /chat``; ``turn_id`` (body field or ``Idempotency-Key`` header) makes retries safe."""
 
     session_id: str
     text: str
+    turn_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,14 @@ def parse_call(data: dict[str, Any], limits: Limits) -> ParseCall:
     )
 
 
-def chat_call(data: dict[str, Any], limits: Limits) -> ChatCall:
-    """``{"session_id": "...", "text": "..."}``."""
-    _only(data, {"session_id", "text"})
+def chat_call(data: dict[str, Any], limits: Limits, *, idempotency_key: str | None = None) -> ChatCall:
+    """``{"session_id": "...", "text": "...", "turn_id": "..."}`` (``turn_id`` optional, null = absent).
+
+    Args:
+        idempotency_key: the ``Idempotency-Key`` header, when sent: the turn id when the body has none;
+            the body's ``turn_id`` and the header must agree when both are given (else 422).
+    """
+    _only(data, {"session_id", "text", "turn_id"})
     missing = [k for k in ("session_id", "text") if k not in data]
     if missing:
         raise ApiError(
@@ -143,9 +152,23 @@ def chat_call(data: dict[str, Any], limits: Limits) -> ChatCall:
             f"expected 'session_id' and 'text'; found no {' and no '.join(repr(m) for m in missing)}. "
             'Fix: send {"session_id": "abc", "text": "hello"}',
         )
-    return ChatCall(
-        session_id=check_session_id(data["session_id"], limits), text=check_text(data["text"], limits)
-    )
+    session_id = check_session_id(data["session_id"], limits)
+    text = check_text(data["text"], limits)
+    body_id = data.get("turn_id")
+    turn_id = None if body_id is None else _check_id(body_id, limits, what="'turn_id'", pattern=SESSION_ID)
+    if idempotency_key is not None:
+        header_id = _check_id(
+            idempotency_key, limits, what="the Idempotency-Key header", pattern=TURN_ID_HEADER
+        )
+        if turn_id is not None and turn_id != header_id:
+            raise ApiError(
+                422,
+                "invalid_request",
+                "expected the same turn id in the body's 'turn_id' and the Idempotency-Key header; found "
+                "two different ones (the body's would win). Fix: send one of them, or the same value in both",
+            )
+        turn_id = header_id
+    return ChatCall(session_id=session_id, text=text, turn_id=turn_id)
 
 
 def canary_call(data: dict[str, Any]) -> CanaryCall:
@@ -214,6 +237,27 @@ def check_session_id(value: Any, limits: Limits) -> str:
             f"expected a session id of at most {limits.max_session_id_chars} letters, digits or . _ : @ -; "
             f"found {len(value)} characters{'' if SESSION_ID.fullmatch(value) else ' including others'}. "
             "Fix: use e.g. a UUID",
+        )
+    return value
+
+
+def _check_id(value: Any, limits: Limits, *, what: str, pattern: re.Pattern[str]) -> str:
+    """A turn id: the rules of a session id (``pattern``: ASCII only for a header)."""
+    if not isinstance(value, str) or not value:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"expected {what} to be a non-empty string; found {_describe(value)}. "
+            "Fix: send e.g. a UUID per turn, or leave it out",
+        )
+    if len(value) > limits.max_session_id_chars or not pattern.fullmatch(value):
+        kind = "ASCII letters" if pattern is TURN_ID_HEADER else "letters"
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"expected {what} of at most {limits.max_session_id_chars} {kind}, digits or . _ : @ -; "
+            f"found {len(value)} characters{'' if pattern.fullmatch(value) else ' including others'}. "
+            "Fix: use e.g. a UUID per turn, the same one when retrying that turn",
         )
     return value
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skills_core.serving.inputs import SESSION_ID_PATTERN, Limits
+from skills_core.serving.inputs import SESSION_ID_PATTERN, TURN_ID_HEADER_PATTERN, Limits
 from skills_core.spec.types import Parse
 
 _SCHEMAS = "#/components/schemas/"
@@ -56,7 +56,29 @@ def openapi_document(*, limits: Limits, title: str = "Skills") -> dict[str, Any]
             )
         },
         "/chat": {
-            "post": _op("Run one user turn of a session.", body="ChatRequest", ok=_ref("Turn"), security=user)
+            "post": {
+                **_op(
+                    "Run one user turn of a session; with a turn id, a retry of a stored turn is answered "
+                    "from the log (replayed: true) instead of running again.",
+                    body="ChatRequest",
+                    ok=_ref("Turn"),
+                    security=user,
+                ),
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "maxLength": limits.max_session_id_chars,
+                            "pattern": TURN_ID_HEADER_PATTERN,
+                        },
+                        "description": "The turn id, when the body has no 'turn_id' (both given: they must "
+                        "be equal, else 422).",
+                    }
+                ],
+            }
         },
         "/sessions/{session_id}": {
             "parameters": [session],
@@ -168,7 +190,16 @@ def _schemas(limits: Limits) -> dict[str, Any]:
         },
         "ChatRequest": {
             "type": "object",
-            "properties": {"session_id": sid, "text": text},
+            "properties": {
+                "session_id": sid,
+                "text": text,
+                "turn_id": {
+                    "anyOf": [sid, {"type": "null"}],
+                    "description": "The client's id of this turn, unique in the session; resend it with "
+                    "the same text to get the stored answer of a turn whose answer was lost (another text: "
+                    "409). Null is the same as none.",
+                },
+            },
             "required": ["session_id", "text"],
             "additionalProperties": False,
         },
@@ -216,6 +247,12 @@ def _schemas(limits: Limits) -> dict[str, Any]:
             "properties": {
                 "session_id": {"type": "string"},
                 "text": {"type": "string"},
+                "turn_id": {"type": ["string", "null"]},
+                "replayed": {
+                    "type": "boolean",
+                    "description": "True when the turn was already stored under turn_id: its stored "
+                    "outcome, nothing ran or was stored again.",
+                },
                 "replies": {"type": "array", "items": _ref("Reply")},
                 "parse": _ref("Parse"),
                 "state": _ref("State"),

@@ -39,10 +39,11 @@ class ParseItem(BaseModel):
 
 
 class ChatTurn(BaseModel):
-    """One user turn."""
+    """One user turn; ``turn_id`` (the client's id of it) makes a retry answer from the log."""
 
     session_id: str
     text: str
+    turn_id: str | None = None
 
 
 @bentoml.service(
@@ -114,7 +115,8 @@ class SkillsService:
     async def chat(self, turns: list[ChatTurn]) -> list[dict[str, Any]]:
         """Run user turns (batched across requests): replies, parse and state, or an error per turn."""
         pairs = [(t.session_id, t.text) for t in turns]
-        results = await anyio.to_thread.run_sync(self.agent.handle_batch, pairs)
+        ids = [t.turn_id for t in turns]
+        results = await anyio.to_thread.run_sync(lambda: self.agent.handle_batch(pairs, turn_ids=ids))
         return [_error_item(r) if isinstance(r, Exception) else r.to_dict() for r in results]
 
     def __is_ready__(self) -> bool:
@@ -132,6 +134,10 @@ SkillsService.add_asgi_middleware(Gateway)
 
 def _error_item(error: Exception) -> dict[str, Any]:
     """A failed turn as a batch item the gateway turns into an HTTP error."""
+    from skills_core.runtime.turns import TurnConflict  # the dialogue code loads in workers only
+
+    if isinstance(error, TurnConflict):
+        return {"error": {"type": "turn_conflict", "message": str(error), "status": 409}}
     if isinstance(error, SkillsError):
         api = routes.as_api_error(error)
         return {"error": {"type": api.kind, "message": api.message, "status": api.status}}
