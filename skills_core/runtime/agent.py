@@ -29,7 +29,7 @@ from skills_core.runtime.analysis import (
     mask_parse,
     mask_pii_enabled,
 )
-from skills_core.runtime.device import Runtime, select_device, use_half, use_runtime
+from skills_core.runtime.device import Runtime, select_device, share_encoder, use_half, use_runtime
 from skills_core.runtime.registry import ModelRegistry
 from skills_core.runtime.skills import ensure_models, find_model, resolve_skill_path, stored_analysers
 from skills_core.runtime.stores import MemoryStore, SessionStore, plan_store_for, store_from_url
@@ -434,7 +434,15 @@ def model_loader(
         else:
             use_runtime(nlu, runtime, threads=threads)
         if analysers is not None:
-            analysers[nlu.version or tag] = stored_analysers(tag, device=device)
+            loaded = stored_analysers(tag, device=device)
+            for analyser in loaded.values():
+                if share_encoder(nlu, analyser.nlu):
+                    continue
+                if half:
+                    use_half(analyser.nlu)
+                else:
+                    use_runtime(analyser.nlu, runtime, threads=threads)
+            analysers[nlu.version or tag] = loaded
         return nlu
 
     return load

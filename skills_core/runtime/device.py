@@ -100,3 +100,21 @@ def use_runtime(nlu: NLU, runtime: Runtime, *, threads: int | None = None) -> st
         runtime = "onnx"
     use_onnx(nlu, precision="int8" if runtime == "onnx-int8" else "fp32", threads=threads)
     return runtime
+
+
+def share_encoder(source: NLU, target: NLU) -> bool:
+    """Let ``target`` run on ``source``'s encoder when both use the same frozen pretrained encoder.
+
+    In ``fast`` mode the encoder is not trained, so a model and the analysers trained with it hold
+    identical copies: sharing one saves its memory (and its ONNX session). Returns whether it shared.
+    """
+    from skills_core.nlu.encoders.hf import HFEncoder
+
+    a, b = source.meta.config, target.meta.config
+    same = a.mode == b.mode == "fast" and a.encoder == b.encoder and a.max_length == b.max_length
+    if not (same and isinstance(source.encoder, HFEncoder) and isinstance(target.encoder, HFEncoder)):
+        return False
+    if source.device != target.device:
+        return False
+    target.encoder = source.encoder
+    return True
