@@ -54,6 +54,11 @@ def latency(nlu, texts: list[str]) -> dict[str, float]:
     }
 
 
+def percent(summary: dict) -> dict:
+    """Rates as percentages with two decimals (counts unchanged)."""
+    return {k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in summary.items()}
+
+
 def onnx_rows(nlu, test, texts: list[str]) -> dict[str, dict]:
     """The same model with its encoder in ONNX Runtime: test metrics and latency per precision."""
     if not isinstance(nlu.encoder, HFEncoder) or not onnx_available():
@@ -66,7 +71,7 @@ def onnx_rows(nlu, test, texts: list[str]) -> dict[str, dict]:
         summary = evaluate(test, nlu.parse_batch(texts), threshold=nlu.meta.threshold).summary()
         rows[precision] = {
             "export_and_load_seconds": round(export_s, 1),
-            "metrics": {k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in summary.items()},
+            "metrics": percent(summary),
             "latency": latency(nlu, texts),
         }
     nlu.encoder.runner = None
@@ -122,6 +127,12 @@ def main(argv: list[str] | None = None) -> dict:
         nlu.meta.threshold = 0.0
     predicted = nlu.parse_batch(texts)
     report = evaluate(test, predicted, threshold=nlu.meta.threshold)
+    without = None
+    if nlu.meta.threshold > 0:
+        # the same model with the explicit out-of-scope class only: shows what the threshold trades
+        nlu.meta.threshold = 0.0
+        without = evaluate(test, nlu.parse_batch(texts), threshold=0.0).summary()
+        nlu.meta.threshold = calibrated
     result = {
         "dataset": args.dataset,
         "mode": args.mode,
@@ -134,9 +145,8 @@ def main(argv: list[str] | None = None) -> dict:
         "best_epoch": summary.best_epoch,
         "threshold": nlu.meta.threshold,
         "calibrated_threshold": calibrated,
-        "metrics": {
-            k: (round(v * 100, 2) if isinstance(v, float) else v) for k, v in report.summary().items()
-        },
+        "metrics": percent(report.summary()),
+        "metrics_without_threshold": None if without is None else percent(without),
         "latency": latency(nlu, texts),
         "onnx": {} if args.no_onnx else onnx_rows(nlu, test, texts),
         "config": config.model_dump(),
