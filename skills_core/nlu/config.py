@@ -60,6 +60,12 @@ class NLUConfig(BaseModel):
         description="Fall back when the top in-scope confidence is below this; 'auto' calibrates it on the "
         "validation split.",
     )
+    oos_calibration: Literal["balanced", "in_scope"] = Field(
+        default="balanced",
+        description="How 'auto' picks the threshold when out-of-scope examples exist: 'balanced' maximises "
+        "in-scope accuracy + out-of-scope recall on validation; 'in_scope' keeps oos_keep_in_scope of the "
+        "correct in-scope answers (the explicit out-of-scope class does the rest).",
+    )
     oos_keep_in_scope: float = Field(
         default=0.98,
         gt=0,

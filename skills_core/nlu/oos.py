@@ -8,14 +8,19 @@ from skills_core.spec.types import Fallback
 
 
 def calibrate_threshold(
-    probs: np.ndarray, gold: list[int], *, oos_index: int | None, keep_in_scope: float
+    probs: np.ndarray,
+    gold: list[int],
+    *,
+    oos_index: int | None,
+    keep_in_scope: float,
+    objective: str = "balanced",
 ) -> float:
     """Pick the in-scope confidence threshold on held-out data.
 
-    With out-of-scope examples in ``gold``: the threshold that maximises in-scope accuracy plus
-    out-of-scope recall (Youden's J on the two populations). Without: the threshold that keeps
-    ``keep_in_scope`` of the correctly classified utterances (capped at 0.5 so a tiny validation
-    set cannot make the model refuse everything).
+    With out-of-scope examples in ``gold`` and the ``balanced`` objective: the threshold that
+    maximises in-scope accuracy plus out-of-scope recall (Youden's J on the two populations).
+    Otherwise: the threshold that keeps ``keep_in_scope`` of the correctly classified in-scope
+    utterances (capped at 0.5 so a tiny validation set cannot make the model refuse everything).
     """
     if len(gold) == 0:
         return 0.0
@@ -24,7 +29,7 @@ def calibrate_threshold(
     pred = probs.argmax(1)
     gold_arr = np.asarray(gold)
     is_oos = gold_arr == oos_index if oos_index is not None else np.zeros(len(gold), dtype=bool)
-    if is_oos.any() and (~is_oos).any():
+    if objective == "balanced" and is_oos.any() and (~is_oos).any():
         best_t, best_j = 0.0, -1.0
         for t in np.unique(np.concatenate([[0.0], top])):
             keep = top >= t

@@ -214,7 +214,11 @@ def fit(
     oos_index = intents.index("out_of_scope") if "out_of_scope" in intents else None
     if config.oos_threshold == "auto":
         meta.threshold = calibrate_threshold(
-            probs, va[1], oos_index=oos_index, keep_in_scope=config.oos_keep_in_scope
+            probs,
+            va[1],
+            oos_index=oos_index,
+            keep_in_scope=config.oos_keep_in_scope,
+            objective=config.oos_calibration,
         )
     else:
         meta.threshold = float(config.oos_threshold)

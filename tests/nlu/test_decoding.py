@@ -61,6 +61,15 @@ def test_calibration_with_oos_examples_separates_the_populations() -> None:
     assert 0.45 < t <= 0.8
 
 
+def test_in_scope_calibration_ignores_oos_examples_and_keeps_correct_answers() -> None:
+    probs = np.array([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [0.45, 0.3, 0.25], [0.4, 0.35, 0.25]])
+    gold = [0, 0, 2, 2]
+    balanced = calibrate_threshold(probs, gold, oos_index=2, keep_in_scope=0.98)
+    in_scope = calibrate_threshold(probs, gold, oos_index=2, keep_in_scope=0.98, objective="in_scope")
+    assert in_scope < balanced  # it rejects less: only the least confident 2% of correct answers go
+    assert (probs[:2, 0] >= in_scope).all()
+
+
 def test_calibration_without_oos_keeps_most_correct_predictions_and_is_capped() -> None:
     rng = np.random.default_rng(0)
     top = rng.uniform(0.6, 1.0, size=200)
