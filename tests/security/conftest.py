@@ -22,18 +22,18 @@ from serving_support import ADMIN, API, drop_bentoml_metrics, server_env
 from starlette.testclient import TestClient
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tiny_tags() -> list[str]:
     """One model of the tiny skill (seed 0) in the test BentoML store."""
     return tiny_model_tags(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def models_dir(tiny_tags: list[str]) -> Path:
     return Path(os.environ["BENTOML_HOME"]) / "models"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def env(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """SKILLS_* of an in-process service with both tokens and a small memory store."""
     values = server_env(
@@ -51,7 +51,7 @@ def env(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield values
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(env: dict[str, str]) -> Iterator[object]:
     """The service's whole ASGI app, built once (another test module's app may have been built before)."""
     from skills_core.serving.service import SkillsService
@@ -61,7 +61,7 @@ def app(env: dict[str, str]) -> Iterator[object]:
     drop_bentoml_metrics()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client(app: object) -> Iterator[TestClient]:
     """A test client of the whole app (lifespan started) carrying the user token."""
     with TestClient(app, raise_server_exceptions=False) as c:  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from skills_core.analysis.analysers import train_analysers
 from skills_core.dm.testing import ConversationCase, load_conversations
 from skills_core.nlu.train import config_for, train_nlu
 from skills_core.runtime.actions import load_actions
@@ -23,8 +24,13 @@ def conversations(name: str) -> list[ConversationCase]:
 
 
 def trained_agent(name: str) -> Agent:
-    """The bundled skill with its actions and an NLU freshly trained in ``fast`` mode (seeded)."""
+    """The bundled skill with its actions, NLU and analysers freshly trained in ``fast`` mode (seeded).
+
+    The same models ``skills test`` trains, so the conversation tests see the real text analysis.
+    """
     path = skill_path(name)
     skill = load_skill(path)
-    nlu, _ = train_nlu(skill, config=config_for(skill, mode="fast", progress=False))
-    return Agent(skill=skill, nlu=nlu, actions=load_actions(path))
+    config = config_for(skill, mode="fast", progress=False)
+    nlu, _ = train_nlu(skill, config=config)
+    analysers = train_analysers(skill, config=config)
+    return Agent(skill=skill, nlu=nlu, actions=load_actions(path), analysers=analysers)

@@ -19,5 +19,5 @@ def agent() -> Agent:
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_conversation(case: ConversationCase, agent: Agent) -> None:
-    result = run_conversation(case, agent.dm, parse=agent.nlu.parse)
+    result = run_conversation(case, agent.dm, parse=agent.nlu.parse, analyse=agent.text_analysed)
     assert result.passed, result.report()
