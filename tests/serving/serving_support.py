@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 from runtime_support import TINY, free_port, wait_for
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 ADMIN = "admin-secret"
 API = "api-secret"
@@ -170,3 +176,30 @@ def drop_bentoml_metrics() -> None:
     for collector, names in list(REGISTRY._collector_to_names.items()):
         if any(name.startswith("bentoml_") for name in names):
             REGISTRY.unregister(collector)
+
+
+@contextmanager
+def in_process_client(env: dict[str, str], *, token: str = API) -> Iterator[TestClient]:
+    """The whole service app in-process (lifespan started) under ``env``, carrying ``token``.
+
+    BentoML's request metrics are unregistered around it (it registers them once per app built in a
+    process) and the package's logging, which the service configures, is put back afterwards.
+    """
+    from starlette.testclient import TestClient
+
+    from skills_core.serving.service import SkillsService
+
+    package = logging.getLogger("skills_core")
+    saved = list(package.handlers), package.propagate, package.level
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        drop_bentoml_metrics()
+        try:
+            with TestClient(SkillsService.to_asgi(), raise_server_exceptions=False) as client:
+                client.headers["Authorization"] = f"Bearer {token}"
+                yield client
+        finally:
+            drop_bentoml_metrics()
+            package.handlers[:], package.propagate = saved[0], saved[1]
+            package.setLevel(saved[2])

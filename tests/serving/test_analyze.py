@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
-from serving_support import API, drop_bentoml_metrics, server_env
+from serving_support import API, in_process_client, server_env
 from starlette.testclient import TestClient
-
-from skills_core.serving.service import SkillsService
 
 pytestmark = pytest.mark.slow
 
@@ -22,21 +19,8 @@ def client(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> It
         SKILLS_PLAN_DIR=str(tmp_path_factory.mktemp("plans")),
         SKILLS_DEVICE="cpu",
     )
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in values.items():
-            mp.setenv(key, value)
-        # the service configures the package's JSON logging: undo it for the tests that run later
-        package = logging.getLogger("skills_core")
-        saved = list(package.handlers), package.propagate, package.level
-        drop_bentoml_metrics()  # another module may have built an app in this process before
-        try:
-            with TestClient(SkillsService.to_asgi(), raise_server_exceptions=False) as c:
-                c.headers["Authorization"] = f"Bearer {API}"
-                yield c
-        finally:
-            drop_bentoml_metrics()
-            package.handlers[:], package.propagate = saved[0], saved[1]
-            package.setLevel(saved[2])
+    with in_process_client(values) as c:
+        yield c
 
 
 def test_one_text(client: TestClient, tiny_tags: list[str]) -> None:

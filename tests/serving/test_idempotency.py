@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from serving_support import API, drop_bentoml_metrics, server_env
+from serving_support import API, in_process_client, server_env
 from starlette.testclient import TestClient
 
 from skills_core.serving.inputs import ApiError, Limits, chat_call
 from skills_core.serving.openapi import openapi_document
-from skills_core.serving.service import SkillsService
 
 LIMITS = Limits(max_session_id_chars=16)
 BODY = {"session_id": "s", "text": "hi"}
@@ -72,14 +71,8 @@ def client(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> It
         SKILLS_PLAN_DIR=str(tmp_path_factory.mktemp("plans")),
         SKILLS_DEVICE="cpu",
     )
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in values.items():
-            mp.setenv(key, value)
-        drop_bentoml_metrics()  # another module may have built an app in this process before
-        with TestClient(SkillsService.to_asgi(), raise_server_exceptions=False) as c:
-            c.headers["Authorization"] = f"Bearer {API}"
-            yield c
-        drop_bentoml_metrics()
+    with in_process_client(values) as c:
+        yield c
 
 
 def user_turns(client: TestClient, session_id: str) -> int:
