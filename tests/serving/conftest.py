@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "runtime"))
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="skills-test-prometheus-"))
 
 from runtime_support import NO_REDIS, REDIS_BINARY, RedisServer, tiny_model_tags
+from serving_support import API, in_process_client, server_env
+from starlette.testclient import TestClient
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +42,16 @@ def redis_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The whole service in-process on the first tiny model, carrying the user token (modules may override)."""
+    values = server_env(
+        tiny_tags[0],
+        SKILLS_API_TOKEN=API,
+        SKILLS_PLAN_DIR=str(tmp_path_factory.mktemp("plans")),
+        SKILLS_DEVICE="cpu",
+    )
+    with in_process_client(values) as c:
+        yield c

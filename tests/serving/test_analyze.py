@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from serving_support import API, in_process_client, server_env
 from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    values = server_env(
-        tiny_tags[0],
-        SKILLS_API_TOKEN=API,
-        SKILLS_PLAN_DIR=str(tmp_path_factory.mktemp("plans")),
-        SKILLS_DEVICE="cpu",
-    )
-    with in_process_client(values) as c:
-        yield c
 
 
 def test_one_text(client: TestClient, tiny_tags: list[str]) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from serving_support import API, in_process_client, server_env
 from starlette.testclient import TestClient
 
 from skills_core.serving.inputs import ApiError, Limits, chat_call
@@ -61,18 +59,6 @@ def test_the_document_describes_the_turn_id_and_the_header() -> None:
     assert header["schema"]["maxLength"] == 16
     assert "turn_id" in doc["components"]["schemas"]["ChatRequest"]["properties"]
     assert {"turn_id", "replayed"} <= set(doc["components"]["schemas"]["Turn"]["properties"])
-
-
-@pytest.fixture(scope="module")
-def client(tiny_tags: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    values = server_env(
-        tiny_tags[0],
-        SKILLS_API_TOKEN=API,
-        SKILLS_PLAN_DIR=str(tmp_path_factory.mktemp("plans")),
-        SKILLS_DEVICE="cpu",
-    )
-    with in_process_client(values) as c:
-        yield c
 
 
 def user_turns(client: TestClient, session_id: str) -> int:
